@@ -1,0 +1,221 @@
+`default_nettype none
+// SHA-2 compression core (FIPS 180-4), one padded block in, state out.
+//   WORD = 32: SHA-256 / SHA-224 (64 rounds, 512-bit blocks)
+//   WORD = 64: SHA-512 / SHA-384 (80 rounds, 1024-bit blocks)
+// Datapath only: no padding, no bus knowledge (sha2_wrap.v pads a word stream).
+//
+// Interface: blk_valid_i/blk_ready_o handshake takes one block (word 0 in the
+// top bits, i.e. message byte order); blk_init_i with the block starts a new
+// message from the IV selected by mode_i (0: SHA-256/512, 1: SHA-224/384).
+// blk_i is consumed in the handshake cycle (loaded straight into the message
+// schedule), so the source may change it right after.
+// digest_o holds H0..H7 (H0 in the top bits) once blk_ready_o is high again.
+//
+// Timing: 1 load cycle + ROUNDS round cycles + 1 final-add cycle per block,
+// i.e. 66 cycles per block for SHA-256 and 82 for SHA-512, back to back.
+// cycles_o counts the cycles spent on the current message (load cycles
+// included), so it reads exactly blocks * (ROUNDS + 2).
+//
+// Timing closure: the round adds h + K[t] + W[t] one cycle ahead (pre_q: h of
+// round t+1 is g of round t, W[t+1] is w[1] of the schedule window, K comes
+// from a synchronous ROM addressed two rounds ahead); the remaining sums are
+// carry-save compressed so each round has a single carry-propagate adder per
+// output (a and e).
+module sha2_core #(
+  parameter integer WORD = 32
+) (
+  input  wire                 clk,
+  input  wire                 rst_n,
+  input  wire                 blk_valid_i,
+  output wire                 blk_ready_o,
+  input  wire                 blk_init_i,
+  input  wire                 mode_i,
+  input  wire [16*WORD-1:0]   blk_i,
+  output wire [8*WORD-1:0]    digest_o,
+  output wire [31:0]          cycles_o
+);
+  localparam [6:0] LAST_T = (WORD == 64) ? 7'd79 : 7'd63;  // ROUNDS - 1
+  localparam [1:0] ST_IDLE = 2'd0, ST_ROUND = 2'd1, ST_FINAL = 2'd2;
+
+  reg  [1:0]        st_q, st_d;
+  reg  [6:0]        t_q, t_d;
+  reg  [WORD-1:0]   w_q [0:15];
+  reg  [WORD-1:0]   h_q [0:7];     // chaining value H0..H7
+  reg  [WORD-1:0]   v_q [0:7];     // working variables a..h
+  reg  [WORD-1:0]   pre_q;         // h + K[t] + W[t] of the current round
+  reg  [31:0]       cyc_q;
+
+  wire [8*WORD-1:0] iv;
+  wire [WORD-1:0]   k_q;
+  reg  [6:0]        k_addr;
+
+  sha2_iv #(.WORD(WORD)) u_iv (.mode_i(mode_i), .iv_o(iv));
+
+  generate
+    if (WORD == 64) begin : g_k512
+      sha512_k_rom u_k (.clk(clk), .addr_i(k_addr), .data_o(k_q));
+    end else begin : g_k256
+      sha256_k_rom u_k (.clk(clk), .addr_i(k_addr), .data_o(k_q));
+    end
+  endgenerate
+
+  // ---- SHA-2 functions -----------------------------------------------------
+  function [WORD-1:0] rotr;
+    input [WORD-1:0] x;
+    input integer    n;
+    begin
+      rotr = (x >> n) | (x << (WORD - n));
+    end
+  endfunction
+
+  function [WORD-1:0] bsig0;  // Sigma0
+    input [WORD-1:0] x;
+    begin
+      if (WORD == 64) bsig0 = rotr(x, 28) ^ rotr(x, 34) ^ rotr(x, 39);
+      else            bsig0 = rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22);
+    end
+  endfunction
+
+  function [WORD-1:0] bsig1;  // Sigma1
+    input [WORD-1:0] x;
+    begin
+      if (WORD == 64) bsig1 = rotr(x, 14) ^ rotr(x, 18) ^ rotr(x, 41);
+      else            bsig1 = rotr(x, 6) ^ rotr(x, 11) ^ rotr(x, 25);
+    end
+  endfunction
+
+  function [WORD-1:0] ssig0;  // sigma0
+    input [WORD-1:0] x;
+    begin
+      if (WORD == 64) ssig0 = rotr(x, 1) ^ rotr(x, 8) ^ (x >> 7);
+      else            ssig0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >> 3);
+    end
+  endfunction
+
+  function [WORD-1:0] ssig1;  // sigma1
+    input [WORD-1:0] x;
+    begin
+      if (WORD == 64) ssig1 = rotr(x, 19) ^ rotr(x, 61) ^ (x >> 6);
+      else            ssig1 = rotr(x, 17) ^ rotr(x, 19) ^ (x >> 10);
+    end
+  endfunction
+
+  // carry-save 3:2 compressor: x + y + z == csa_s + csa_c (mod 2^WORD)
+  function [WORD-1:0] csa_s;
+    input [WORD-1:0] x, y, z;
+    begin
+      csa_s = x ^ y ^ z;
+    end
+  endfunction
+
+  function [WORD-1:0] csa_c;
+    input [WORD-1:0] x, y, z;
+    begin
+      csa_c = ((x & y) | (x & z) | (y & z)) << 1;
+    end
+  endfunction
+
+  // ---- round datapath ------------------------------------------------------
+  wire [WORD-1:0] va = v_q[0], vb = v_q[1], vc = v_q[2], vd = v_q[3];
+  wire [WORD-1:0] ve = v_q[4], vf = v_q[5], vg = v_q[6];
+  wire [WORD-1:0] ch  = (ve & vf) ^ (~ve & vg);
+  wire [WORD-1:0] maj = (va & vb) ^ (va & vc) ^ (vb & vc);
+  wire [WORD-1:0] s1  = bsig1(ve);
+  wire [WORD-1:0] s0  = bsig0(va);
+  // T1 = pre + S1 + Ch in carry-save form (t1s, t1c)
+  wire [WORD-1:0] t1s = csa_s(pre_q, s1, ch);
+  wire [WORD-1:0] t1c = csa_c(pre_q, s1, ch);
+  // e' = d + T1
+  wire [WORD-1:0] es  = csa_s(t1s, t1c, vd);
+  wire [WORD-1:0] ec  = csa_c(t1s, t1c, vd);
+  // a' = T1 + S0 + Maj
+  wire [WORD-1:0] as1 = csa_s(t1s, t1c, s0);
+  wire [WORD-1:0] ac1 = csa_c(t1s, t1c, s0);
+  wire [WORD-1:0] as2 = csa_s(as1, ac1, maj);
+  wire [WORD-1:0] ac2 = csa_c(as1, ac1, maj);
+  wire [WORD-1:0] a_new = as2 + ac2;
+  wire [WORD-1:0] e_new = es + ec;
+  // message schedule: W[t+16] = s1(W[t+14]) + W[t+9] + s0(W[t+1]) + W[t]
+  wire [WORD-1:0] ws1 = csa_s(ssig1(w_q[14]), w_q[9], ssig0(w_q[1]));
+  wire [WORD-1:0] wc1 = csa_c(ssig1(w_q[14]), w_q[9], ssig0(w_q[1]));
+  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, w_q[0]);
+  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, w_q[0]);
+  wire [WORD-1:0] w_new = ws2 + wc2;
+
+  wire load = (st_q == ST_IDLE) && blk_valid_i;
+
+  // ---- control ---------------------------------------------------------------
+  always @(*) begin
+    st_d   = st_q;
+    t_d    = t_q;
+    k_addr = 7'd0;
+    case (st_q)
+      ST_IDLE: begin
+        t_d = 7'd0;
+        if (blk_valid_i) begin
+          st_d   = ST_ROUND;
+          k_addr = 7'd1;
+        end
+      end
+      ST_ROUND: begin
+        t_d    = t_q + 7'd1;
+        k_addr = t_q + 7'd2;
+        if (t_q == LAST_T) st_d = ST_FINAL;
+      end
+      ST_FINAL: st_d = ST_IDLE;
+      default:  st_d = ST_IDLE;
+    endcase
+  end
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      st_q <= ST_IDLE;
+      t_q  <= 7'd0;
+    end else begin
+      st_q <= st_d;
+      t_q  <= t_d;
+    end
+  end
+
+  // ---- datapath registers (no reset needed: written before use) ------------
+  integer i;
+  always @(posedge clk) begin
+    if (load) begin
+      for (i = 0; i < 16; i = i + 1) w_q[i] <= blk_i[(15-i)*WORD +: WORD];
+      for (i = 0; i < 8; i = i + 1) begin
+        v_q[i] <= blk_init_i ? iv[(7-i)*WORD +: WORD] : h_q[i];
+        if (blk_init_i) h_q[i] <= iv[(7-i)*WORD +: WORD];
+      end
+      pre_q <= (blk_init_i ? iv[WORD-1:0] : h_q[7]) + k_q + blk_i[15*WORD +: WORD];
+    end else if (st_q == ST_ROUND) begin
+      for (i = 0; i < 15; i = i + 1) w_q[i] <= w_q[i+1];
+      w_q[15] <= w_new;
+      v_q[0]  <= a_new;
+      v_q[1]  <= v_q[0];
+      v_q[2]  <= v_q[1];
+      v_q[3]  <= v_q[2];
+      v_q[4]  <= e_new;
+      v_q[5]  <= v_q[4];
+      v_q[6]  <= v_q[5];
+      v_q[7]  <= v_q[6];
+      pre_q   <= v_q[6] + k_q + w_q[1];
+    end else if (st_q == ST_FINAL) begin
+      for (i = 0; i < 8; i = i + 1) h_q[i] <= h_q[i] + v_q[i];
+    end
+  end
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n)                       cyc_q <= 32'd0;
+    else if (load && blk_init_i)      cyc_q <= 32'd1;
+    else if (load || st_q != ST_IDLE) cyc_q <= cyc_q + 32'd1;
+  end
+
+  assign blk_ready_o = (st_q == ST_IDLE);
+  assign cycles_o    = cyc_q;
+  genvar g;
+  generate
+    for (g = 0; g < 8; g = g + 1) begin : g_dig
+      assign digest_o[(7-g)*WORD +: WORD] = h_q[g];
+    end
+  endgenerate
+endmodule
