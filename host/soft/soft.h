@@ -1,0 +1,22 @@
+/* The soft provider: LibTomCrypt (+ GMP or libtommath for big numbers).
+ * Debian's LibTomCrypt aborts the process on a failed argument check, so every
+ * soft_* function validates its arguments before it calls into the library. */
+#ifndef FHSM_SOFT_H
+#define FHSM_SOFT_H
+
+#include <tomcrypt.h>
+#include "fhsm/crypto.h"
+
+/* Registers the LibTomCrypt descriptors once per process; thread-safe. */
+void soft_init(void);
+
+/* LibTomCrypt indexes, valid after soft_init(). */
+struct soft_indexes {
+	int hash[FHSM_HASH_COUNT];
+	int aes;
+};
+extern struct soft_indexes soft_idx;
+
+const struct ltc_hash_descriptor *soft_hash_desc(fhsm_hash_alg alg);
+
+#endif

@@ -1,0 +1,139 @@
+/* Message digesting: C_DigestInit, C_Digest, C_DigestUpdate, C_DigestFinal.
+ *
+ * PKCS#11 §5.12: a call that fails with anything but CKR_BUFFER_TOO_SMALL ends the
+ * operation, as does a successful C_Digest/C_DigestFinal; asking for the length
+ * (NULL output) keeps it. C_Digest after C_DigestUpdate is CKR_OPERATION_ACTIVE. */
+#include "p11.h"
+
+void p11_digest_end(struct p11_digest_op *op)
+{
+	fhsm_hash_free(op->ctx);
+	op->ctx = NULL;
+	op->active = op->updated = false;
+}
+
+P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
+{
+	struct p11_session *s;
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_get(hSession, &s);
+	if (rv != CKR_OK)
+		goto out;
+	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
+	if (!pMechanism)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (s->digest.active)
+		rv = CKR_OPERATION_ACTIVE;
+	else if (!m || !(m->flags & CKF_DIGEST))
+		rv = CKR_MECHANISM_INVALID;
+	else if (pMechanism->pParameter || pMechanism->ulParameterLen)
+		rv = CKR_MECHANISM_PARAM_INVALID;
+	else
+		rv = p11_rv_from_fhsm(fhsm_hash_new((fhsm_hash_alg)m->hash, &s->digest.ctx));
+	if (rv == CKR_OK) {
+		s->digest.active = true;
+		s->digest.updated = false;
+		s->digest.alg = (fhsm_hash_alg)m->hash;
+	}
+	p11_session_put(s);
+out:
+	p11_leave();
+	return rv;
+}
+
+/* Writes the digest (or its length) per the output-buffer convention; ends the
+ * operation unless only the length was asked or the buffer was too small. */
+static CK_RV finish(struct p11_digest_op *op, CK_BYTE_PTR out, CK_ULONG_PTR out_len,
+		    CK_BYTE_PTR data, CK_ULONG data_len)
+{
+	CK_RV rv = p11_out_len(out, out_len, fhsm_hash_size(op->alg));
+	if (rv == P11_RV_LENGTH_ONLY)
+		return CKR_OK;
+	if (rv == CKR_BUFFER_TOO_SMALL)
+		return rv;
+	rv = p11_rv_from_fhsm(fhsm_hash_update(op->ctx, data, data_len));
+	if (rv == CKR_OK)
+		rv = p11_rv_from_fhsm(fhsm_hash_final(op->ctx, out));
+	p11_digest_end(op);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+			  CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
+{
+	struct p11_session *s;
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_get(hSession, &s);
+	if (rv != CKR_OK)
+		goto out;
+	struct p11_digest_op *op = &s->digest;
+	if (!op->active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	} else if (!pulDigestLen || (!pData && ulDataLen)) {
+		rv = CKR_ARGUMENTS_BAD;
+		p11_digest_end(op);
+	} else if (op->updated) {
+		rv = CKR_OPERATION_ACTIVE; /* C_Digest cannot finish a multi-part digest */
+		p11_digest_end(op);
+	} else {
+		rv = finish(op, pDigest, pulDigestLen, pData, ulDataLen);
+	}
+	p11_session_put(s);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
+{
+	struct p11_session *s;
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_get(hSession, &s);
+	if (rv != CKR_OK)
+		goto out;
+	struct p11_digest_op *op = &s->digest;
+	if (!op->active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	} else {
+		rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD
+					 : p11_rv_from_fhsm(fhsm_hash_update(op->ctx, pPart, ulPartLen));
+		if (rv == CKR_OK)
+			op->updated = true;
+		else
+			p11_digest_end(op);
+	}
+	p11_session_put(s);
+out:
+	p11_leave();
+	return rv;
+}
+
+P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
+{
+	struct p11_session *s;
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_get(hSession, &s);
+	if (rv != CKR_OK)
+		goto out;
+	struct p11_digest_op *op = &s->digest;
+	if (!op->active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	} else if (!pulDigestLen) {
+		rv = CKR_ARGUMENTS_BAD;
+		p11_digest_end(op);
+	} else {
+		rv = finish(op, pDigest, pulDigestLen, NULL, 0);
+	}
+	p11_session_put(s);
+out:
+	p11_leave();
+	return rv;
+}

@@ -1,0 +1,231 @@
+/* General-purpose functions: C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList,
+ * C_GetInterfaceList, C_GetInterface, and the function lists themselves.
+ *
+ * Life cycle: a static rwlock (never an application mutex: it must exist before
+ * C_Initialize has seen any) guards the initialized state. Entry points hold it for
+ * reading, C_Initialize/C_Finalize for writing, so concurrent C_Initialize calls
+ * are safe: one wins, the others get CKR_CRYPTOKI_ALREADY_INITIALIZED.
+ *
+ * Fork: a child inherits a copy of the parent's state. It is recognized by its pid:
+ * every call but C_Initialize says CKR_CRYPTOKI_NOT_INITIALIZED, and C_Initialize
+ * abandons the copy (wiping its keys) and starts afresh. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "p11.h"
+
+struct p11_module p11;
+
+CK_RV p11_slots_init(void);
+CK_RV p11_sessions_init(void);
+
+static pthread_rwlock_t life = PTHREAD_RWLOCK_INITIALIZER;
+
+static void atfork_child(void)
+{
+	/* Only the forking thread lives on; a lock another thread held must not stay held. */
+	pthread_rwlock_init(&life, NULL);
+}
+
+__attribute__((constructor)) static void p11_load(void)
+{
+	pthread_atfork(NULL, NULL, atfork_child);
+}
+
+CK_RV p11_enter(void)
+{
+	pthread_rwlock_rdlock(&life);
+	if (!p11.initialized || p11.pid != getpid()) {
+		pthread_rwlock_unlock(&life);
+		return CKR_CRYPTOKI_NOT_INITIALIZED;
+	}
+	return CKR_OK;
+}
+
+void p11_leave(void)
+{
+	pthread_rwlock_unlock(&life);
+}
+
+/* The parent's copy in a forked child: wipe its secrets, drop it unreleased
+ * (its mutexes may be held by threads that do not exist here). */
+static void abandon_parent_state(void)
+{
+	for (size_t i = 0; i < p11.nslots; i++)
+		p11_slot_logout(p11.slots[i]);
+	memset(&p11, 0, sizeof(p11));
+}
+
+static void teardown(void)
+{
+	p11_sessions_free();
+	p11_slots_free();
+	p11_mutex_free(p11.lock);
+	memset(&p11, 0, sizeof(p11));
+}
+
+P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
+{
+	const CK_C_INITIALIZE_ARGS *args = pInitArgs;
+	char err[PATH_MAX + 256];
+	if (args && args->pReserved)
+		return CKR_ARGUMENTS_BAD;
+
+	pthread_rwlock_wrlock(&life);
+	CK_RV rv = CKR_OK;
+	if (p11.initialized && p11.pid == getpid()) {
+		rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
+		goto out;
+	}
+	if (p11.initialized)
+		abandon_parent_state();
+
+	rv = p11_locks_setup(args);
+	if (rv != CKR_OK)
+		goto out;
+	if (p11_config_load(&p11.cfg, err, sizeof(err)) != 0) {
+		p11_log(P11_LOG_ERROR, "configuration: %s", err);
+		rv = CKR_GENERAL_ERROR;
+		goto out;
+	}
+	p11_log_level = p11.cfg.log_level;
+	if (p11.cfg.backend == P11_BACKEND_SIM || p11.cfg.backend == P11_BACKEND_USB) {
+		p11_log(P11_LOG_ERROR, "%s: backend = %s: this build has no fabric transport yet "
+			"(use auto or soft)", p11.cfg.path, p11.cfg.backend == P11_BACKEND_SIM ? "sim" : "usb");
+		rv = CKR_GENERAL_ERROR;
+		goto out;
+	}
+	rv = p11_mutex_new(&p11.lock);
+	if (rv == CKR_OK)
+		rv = p11_sessions_init();
+	if (rv == CKR_OK)
+		rv = p11_slots_init();
+	if (rv != CKR_OK) {
+		teardown();
+		goto out;
+	}
+	p11.pid = getpid();
+	p11.initialized = true;
+	p11_log(P11_LOG_DEBUG, "initialized: config '%s', tokens in '%s'",
+		p11.cfg.path[0] ? p11.cfg.path : "(defaults)", p11.cfg.tokendir);
+out:
+	pthread_rwlock_unlock(&life);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
+{
+	if (pReserved)
+		return CKR_ARGUMENTS_BAD;
+	pthread_rwlock_wrlock(&life);
+	CK_RV rv = CKR_OK;
+	if (!p11.initialized || p11.pid != getpid())
+		rv = CKR_CRYPTOKI_NOT_INITIALIZED;
+	else
+		teardown();
+	pthread_rwlock_unlock(&life);
+	return rv;
+}
+
+static CK_RV get_info(CK_INFO_PTR pInfo, CK_BYTE major, CK_BYTE minor)
+{
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	if (!pInfo) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else {
+		memset(pInfo, 0, sizeof(*pInfo));
+		pInfo->cryptokiVersion.major = major;
+		pInfo->cryptokiVersion.minor = minor;
+		p11_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID), P11_MANUFACTURER);
+		p11_pad(pInfo->libraryDescription, sizeof(pInfo->libraryDescription),
+			P11_LIBRARY_DESCRIPTION);
+		pInfo->libraryVersion.major = P11_VERSION_MAJOR;
+		pInfo->libraryVersion.minor = P11_VERSION_MINOR;
+	}
+	p11_leave();
+	return rv;
+}
+
+/* Through C_GetFunctionList or the "PKCS 11" 2.40 interface. */
+P11_EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo)
+{
+	return get_info(pInfo, 2, 40);
+}
+
+/* Through the "PKCS 11" 3.0 interface. */
+static CK_RV get_info_v30(CK_INFO_PTR pInfo)
+{
+	return get_info(pInfo, 3, 0);
+}
+
+#define P11_ENTRY(name) name,
+static CK_FUNCTION_LIST list_v240 = {
+	{2, 40},
+	FHSM_P11_V240_NAMES(P11_ENTRY)
+};
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static CK_FUNCTION_LIST_3_0 list_v30 = {
+	{3, 0},
+	FHSM_P11_V240_NAMES(P11_ENTRY)
+#define P11_ENTRY_V30(name, args) name,
+	FHSM_P11_V30_FUNCTIONS(P11_ENTRY_V30)
+	.C_GetInfo = get_info_v30,
+};
+#pragma GCC diagnostic pop
+
+static CK_INTERFACE interfaces[] = {
+	{(CK_CHAR *)"PKCS 11", &list_v30, 0},
+	{(CK_CHAR *)"PKCS 11", &list_v240, 0},
+};
+#define N_INTERFACES (sizeof(interfaces) / sizeof(interfaces[0]))
+
+/* Callable before C_Initialize, as the spec requires of these three. */
+P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
+{
+	if (!ppFunctionList)
+		return CKR_ARGUMENTS_BAD;
+	*ppFunctionList = &list_v240;
+	return CKR_OK;
+}
+
+P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount)
+{
+	if (!pulCount)
+		return CKR_ARGUMENTS_BAD;
+	CK_RV rv = p11_out_len(pInterfacesList, pulCount, N_INTERFACES);
+	if (rv == P11_RV_LENGTH_ONLY)
+		return CKR_OK;
+	if (rv == CKR_OK)
+		memcpy(pInterfacesList, interfaces, sizeof(interfaces));
+	return rv;
+}
+
+static const CK_VERSION *interface_version(const CK_INTERFACE *i)
+{
+	return &((const CK_FUNCTION_LIST *)i->pFunctionList)->version;
+}
+
+P11_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
+				CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags)
+{
+	if (!ppInterface)
+		return CKR_ARGUMENTS_BAD;
+	for (size_t i = 0; i < N_INTERFACES; i++) {
+		const CK_VERSION *v = interface_version(&interfaces[i]);
+		if (pInterfaceName && strcmp((const char *)pInterfaceName,
+					     (const char *)interfaces[i].pInterfaceName) != 0)
+			continue;
+		if (pVersion && (pVersion->major != v->major || pVersion->minor != v->minor))
+			continue;
+		if ((interfaces[i].flags & flags) != flags)
+			continue;
+		*ppInterface = &interfaces[i];
+		return CKR_OK;
+	}
+	return CKR_ARGUMENTS_BAD;
+}

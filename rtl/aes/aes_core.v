@@ -1,0 +1,310 @@
+`default_nettype none
+// AES core (FIPS-197): encrypt and decrypt, 128/192/256-bit keys, key
+// expansion on the core, ECB / CBC / CTR chaining inside the core
+// (SP 800-38A), so a bulk stream needs no host round trip per block.
+//
+// Architecture: 32-bit (one column per cycle) iterative datapath.
+//   * 4 S-box ROMs (forward + inverse in one 512x8 block RAM each), shared by
+//     the rounds and the key expansion.
+//   * Round keys expanded once per key into a 64x32 block RAM, read one word
+//     per cycle in the order the rounds need them (reversed for decryption:
+//     the straightforward inverse cipher, so the same round keys serve both).
+//   * The first AddRoundKey (whitening) uses two 128-bit registers holding
+//     round key 0 (encrypt) and round key Nr (decrypt), so it costs no cycle.
+//   * Column j of round r+1 needs one byte of column 3 of round r: that byte
+//     is forwarded from the column result, so a round takes exactly 4 cycles.
+//   * InvMixColumns = MixColumns o P (P: a0^=4(a0^a2), a1^=4(a1^a3), ...), so
+//     one MixColumns circuit serves both directions.
+//
+// Cycles (fixed; no data-dependent timing anywhere):
+//   block: 4*Nr + 2 from in handshake to out_valid_o, and a stream with
+//          out_ready_i held high takes a new block every 4*Nr + 2 cycles:
+//          42 (AES-128), 50 (AES-192), 58 (AES-256).
+//   key:   Nk + 2*(4*Nr + 4 - Nk) + 1: 85 / 99 / 113 cycles.
+//
+// Interface (all valid/ready; data bytes in FIPS order, first byte on top):
+//   key_*:  key_i[255:0] (AES-128 uses [255:128], AES-192 [255:64]),
+//           key_len_i 0/1/2 = 128/192/256 bits. key_ready_o rises in the
+//           last cycle that reads key_i (the source holds it until then).
+//   cfg_*:  cfg_mode_i 0 = ECB, 1 = CBC, 2 = CTR; cfg_dec_i = decrypt (ignored
+//           for CTR); cfg_iv_i = IV (CBC) or initial counter block (CTR,
+//           incremented as a 128-bit big-endian integer).
+//   in/out: one 128-bit block each way; out_data_o is valid while
+//           out_valid_o, and the next block is taken in the same cycle the
+//           output is accepted.
+//   cycles_o: cycles of the last key expansion or block, handshake included.
+module aes_core (
+  input  wire         clk,
+  input  wire         rst_n,
+  input  wire         key_valid_i,
+  output wire         key_ready_o,
+  input  wire [255:0] key_i,
+  input  wire [1:0]   key_len_i,
+  input  wire         cfg_valid_i,
+  output wire         cfg_ready_o,
+  input  wire [1:0]   cfg_mode_i,
+  input  wire         cfg_dec_i,
+  input  wire [127:0] cfg_iv_i,
+  input  wire         in_valid_i,
+  output wire         in_ready_o,
+  input  wire [127:0] in_data_i,
+  output wire         out_valid_o,
+  input  wire         out_ready_i,
+  output wire [127:0] out_data_o,
+  output wire [31:0]  cycles_o
+);
+  localparam [2:0] ST_IDLE = 3'd0, ST_KEYLD = 3'd1, ST_KEYX = 3'd2, ST_RUN = 3'd3,
+                   ST_LAST = 3'd4, ST_OUT = 3'd5;
+  localparam [1:0] MODE_ECB = 2'd0, MODE_CBC = 2'd1, MODE_CTR = 2'd2;
+
+  reg  [2:0]   st_q;
+  reg  [3:0]   nr_q;        // rounds: 10 / 12 / 14
+  reg  [3:0]   nk_q;        // key words: 4 / 6 / 8
+  reg  [1:0]   mode_q;
+  reg          dec_q;
+  reg  [127:0] iv_q;        // CBC chaining value or CTR counter block
+  reg  [127:0] xo_q;        // XORed into the output (CBC-dec: IV, CTR: input)
+  reg  [127:0] ek_q;        // round key 0 (encrypt whitening)
+  reg  [127:0] dk_q;        // round key Nr (decrypt whitening)
+  reg  [127:0] cur_q;       // state at the start of the round
+  reg  [95:0]  nxt_q;       // columns 0..2 of the round being computed
+  reg  [3:0]   r_q;         // round being issued (1..Nr)
+  reg  [1:0]   j_q;         // column being issued
+  reg          pv_q;        // a column result is due this cycle
+  reg  [1:0]   pj_q;        // ... for this column
+  reg          plast_q;     // ... in the last round (no MixColumns)
+  reg  [5:0]   ki_q;        // key expansion: word index
+  reg  [2:0]   km_q;        // ... index mod Nk
+  reg          ksub_q;      // ... 0: issue reads, 1: compute/write
+  reg  [31:0]  kw_q;        // ... last word written (w[i-1])
+  reg  [7:0]   rcon_q;
+  reg  [31:0]  cyc_q;
+
+  wire dec_eff = dec_q && (mode_q != MODE_CTR);
+
+  // ---- GF(2^8) helpers -------------------------------------------------------
+  function [7:0] xt;  // multiply by x
+    input [7:0] a;
+    begin
+      xt = {a[6:0], 1'b0} ^ (a[7] ? 8'h1b : 8'h00);
+    end
+  endfunction
+
+  function [31:0] mixcol;
+    input [31:0] c;
+    reg [7:0] a0, a1, a2, a3;
+    begin
+      a0 = c[31:24]; a1 = c[23:16]; a2 = c[15:8]; a3 = c[7:0];
+      mixcol = {xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3,
+                a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3,
+                a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3,
+                xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3)};
+    end
+  endfunction
+
+  // InvMixColumns(c) == mixcol(inv_pre(c))
+  function [31:0] inv_pre;
+    input [31:0] c;
+    reg [7:0] u, v;
+    begin
+      u = xt(xt(c[31:24] ^ c[15:8]));
+      v = xt(xt(c[23:16] ^ c[7:0]));
+      inv_pre = c ^ {u, v, u, v};
+    end
+  endfunction
+
+  function [7:0] byte_of;  // row i of column c of a 128-bit state
+    input [127:0] s;
+    input [1:0]   c;
+    input [1:0]   i;
+    begin
+      byte_of = s[127 - 32*c - 8*i -: 8];
+    end
+  endfunction
+
+  // ---- S-boxes and round-key RAM ----------------------------------------------
+  reg  [8:0]  sb_addr [0:3];
+  wire [7:0]  sb_data [0:3];
+  genvar g;
+  generate
+    for (g = 0; g < 4; g = g + 1) begin : g_sbox
+      aes_sbox_rom u_sbox (.clk(clk), .addr_i(sb_addr[g]), .data_o(sb_data[g]));
+    end
+  endgenerate
+  wire [31:0] sb_word = {sb_data[0], sb_data[1], sb_data[2], sb_data[3]};
+
+  reg         rk_we;
+  reg  [5:0]  rk_waddr, rk_raddr;
+  reg  [31:0] rk_wdata;
+  wire [31:0] rk_rdata;
+  fhsm_ram #(.AW(6), .DW(32)) u_rk (
+    .clk(clk), .we_i(rk_we), .waddr_i(rk_waddr), .wdata_i(rk_wdata),
+    .re_i(1'b1), .raddr_i(rk_raddr), .rdata_o(rk_rdata));
+
+  // ---- column result (the cycle after a column was issued) ---------------------
+  wire [31:0] s_rk    = sb_word ^ rk_rdata;
+  wire [31:0] mc_out  = mixcol(dec_eff ? inv_pre(s_rk) : sb_word);
+  wire [31:0] col_res = dec_eff ? (plast_q ? s_rk : mc_out)
+                                : ((plast_q ? sb_word : mc_out) ^ rk_rdata);
+  wire        fwd     = pv_q && (pj_q == 2'd3);
+  wire [127:0] new_state = {nxt_q, col_res};
+  // state seen by the issue stage: the new state when round r+1 starts while
+  // the last column of round r is still being computed
+  wire [127:0] src = fwd ? new_state : cur_q;
+
+  // ---- key expansion word ------------------------------------------------------
+  wire        k_rot   = (km_q == 3'd0);
+  wire        k_sub   = k_rot || (nk_q == 4'd8 && km_q == 3'd4);
+  wire [31:0] k_temp  = k_rot ? (sb_word ^ {rcon_q, 24'd0}) : (k_sub ? sb_word : kw_q);
+  wire [31:0] k_new   = rk_rdata ^ k_temp;
+  wire [5:0]  k_total = {nr_q, 2'b00} + 6'd4;     // 4*(Nr+1)
+  wire [31:0] key_word = key_i[255 - 32*ki_q[2:0] -: 32];
+
+  wire in_fire  = in_valid_i && in_ready_o;
+  wire key_go   = (st_q == ST_IDLE) && key_valid_i;
+  wire key_last = (st_q == ST_KEYLD) && (ki_q[3:0] == nk_q - 4'd1);
+
+  // block input, after chaining and whitening
+  wire [127:0] x_in = (mode_q == MODE_CTR) ? iv_q :
+                      (mode_q == MODE_CBC && !dec_q) ? (in_data_i ^ iv_q) : in_data_i;
+
+  integer i;
+  always @(*) begin
+    // S-box addresses: rounds gather the ShiftRows bytes, key expansion the
+    // (rotated) last key word. Defaults keep the ROMs quiet.
+    for (i = 0; i < 4; i = i + 1) begin
+      sb_addr[i] = {dec_eff, byte_of(src, dec_eff ? (j_q - i[1:0]) : (j_q + i[1:0]), i[1:0])};
+      if (st_q == ST_KEYX)
+        sb_addr[i] = {1'b0, kw_q[31 - 8*((i + (k_rot ? 1 : 0)) % 4) -: 8]};
+    end
+    rk_we    = 1'b0;
+    rk_waddr = ki_q;
+    rk_wdata = k_new;
+    rk_raddr = dec_eff ? {nr_q - r_q, j_q} : {r_q, j_q};
+    if (st_q == ST_KEYLD) begin
+      rk_we    = 1'b1;
+      rk_wdata = key_word;
+    end else if (st_q == ST_KEYX) begin
+      rk_we    = ksub_q;
+      rk_raddr = ki_q - {2'b00, nk_q};
+    end
+  end
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      st_q    <= ST_IDLE;
+      nr_q    <= 4'd10;
+      nk_q    <= 4'd4;
+      mode_q  <= MODE_ECB;
+      dec_q   <= 1'b0;
+      r_q     <= 4'd1;
+      j_q     <= 2'd0;
+      pv_q    <= 1'b0;
+      pj_q    <= 2'd0;
+      plast_q <= 1'b0;
+      ki_q    <= 6'd0;
+      km_q    <= 3'd0;
+      ksub_q  <= 1'b0;
+      rcon_q  <= 8'h01;
+      cyc_q   <= 32'd0;
+    end else begin
+      case (st_q)
+        ST_IDLE, ST_OUT: begin
+          if (cfg_valid_i && cfg_ready_o) begin
+            mode_q <= cfg_mode_i;
+            dec_q  <= cfg_dec_i;
+          end
+          if (key_go) begin
+            st_q  <= ST_KEYLD;
+            nk_q  <= (key_len_i == 2'd2) ? 4'd8 : (key_len_i == 2'd1) ? 4'd6 : 4'd4;
+            nr_q  <= (key_len_i == 2'd2) ? 4'd14 : (key_len_i == 2'd1) ? 4'd12 : 4'd10;
+            ki_q  <= 6'd0;
+            cyc_q <= 32'd1;
+          end else if (in_fire) begin
+            st_q  <= ST_RUN;
+            r_q   <= 4'd1;
+            j_q   <= 2'd0;
+            cyc_q <= 32'd1;
+          end else if (st_q == ST_OUT && out_ready_i) begin
+            st_q <= ST_IDLE;
+          end
+        end
+        ST_KEYLD: begin
+          cyc_q <= cyc_q + 32'd1;
+          ki_q  <= ki_q + 6'd1;
+          if (key_last) begin
+            st_q   <= ST_KEYX;
+            km_q   <= 3'd0;
+            ksub_q <= 1'b0;
+            rcon_q <= 8'h01;
+          end
+        end
+        ST_KEYX: begin
+          cyc_q  <= cyc_q + 32'd1;
+          ksub_q <= ~ksub_q;
+          if (ksub_q) begin
+            ki_q <= ki_q + 6'd1;
+            km_q <= (km_q == nk_q[2:0] - 3'd1 || (nk_q == 4'd8 && km_q == 3'd7)) ? 3'd0 : km_q + 3'd1;
+            if (k_rot) rcon_q <= xt(rcon_q);
+            if (ki_q == k_total - 6'd1) st_q <= ST_IDLE;
+          end
+        end
+        ST_RUN: begin
+          cyc_q <= cyc_q + 32'd1;
+          j_q   <= j_q + 2'd1;
+          if (j_q == 2'd3) begin
+            r_q <= r_q + 4'd1;
+            if (r_q == nr_q) st_q <= ST_LAST;
+          end
+        end
+        ST_LAST: begin
+          cyc_q <= cyc_q + 32'd1;
+          st_q  <= ST_OUT;
+        end
+        default: st_q <= ST_IDLE;
+      endcase
+      // issue pipeline
+      pv_q    <= (st_q == ST_RUN);
+      pj_q    <= j_q;
+      plast_q <= (r_q == nr_q);
+    end
+  end
+
+  // ---- data registers (no reset: written before they are read) ---------------
+  always @(posedge clk) begin
+    if (cfg_valid_i && cfg_ready_o) iv_q <= cfg_iv_i;
+    if (st_q == ST_KEYLD) begin
+      if (ki_q[3:0] == nk_q - 4'd1) kw_q <= key_word;
+      if (ki_q == 6'd0) ek_q <= key_i[255:128];
+    end
+    if (st_q == ST_KEYX && ksub_q) begin
+      kw_q <= k_new;
+      if (ki_q >= k_total - 6'd4) dk_q <= {dk_q[95:0], k_new};
+    end
+    if (in_fire) begin
+      cur_q <= x_in ^ (dec_eff ? dk_q : ek_q);
+      xo_q  <= (mode_q == MODE_CTR) ? in_data_i :
+               (mode_q == MODE_CBC && dec_q) ? iv_q : 128'd0;
+      if (mode_q == MODE_CTR) iv_q <= iv_q + 128'd1;
+      else if (mode_q == MODE_CBC && dec_q) iv_q <= in_data_i;
+    end
+    if (pv_q) begin
+      case (pj_q)
+        2'd0: nxt_q[95:64] <= col_res;
+        2'd1: nxt_q[63:32] <= col_res;
+        2'd2: nxt_q[31:0]  <= col_res;
+        default: begin
+          cur_q <= new_state;
+          if (st_q == ST_LAST && mode_q == MODE_CBC && !dec_q) iv_q <= new_state;
+        end
+      endcase
+    end
+  end
+
+  assign key_ready_o = key_last;
+  assign cfg_ready_o = (st_q == ST_IDLE) || (st_q == ST_OUT);
+  assign in_ready_o  = (st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i && !key_valid_i);
+  assign out_valid_o = (st_q == ST_OUT);
+  assign out_data_o  = cur_q ^ xo_q;
+  assign cycles_o    = cyc_q;
+endmodule
