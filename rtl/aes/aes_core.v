@@ -303,7 +303,9 @@ module aes_core (
 
   assign key_ready_o = key_last;
   assign cfg_ready_o = (st_q == ST_IDLE) || (st_q == ST_OUT);
-  assign in_ready_o  = (st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i && !key_valid_i);
+  // priority key > cfg > data, so a block never sees a half-applied change
+  assign in_ready_o  = ((st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i)) &&
+                       !key_valid_i && !cfg_valid_i;
   assign out_valid_o = (st_q == ST_OUT);
   assign out_data_o  = cur_q ^ xo_q;
   assign cycles_o    = cyc_q;

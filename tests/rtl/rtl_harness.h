@@ -61,3 +61,16 @@ inline std::vector<uint8_t> from_hex(const char* h) {
 }
 
 }  // namespace fhsm_rtl
+
+namespace fhsm_rtl {
+// Big-endian bytes -> wide Verilator signal of `bits` bits (first byte on top;
+// bytes past the vector are zero).
+template <class W>
+inline void wide_from_bytes(W& w, unsigned bits, const uint8_t* p, size_t n) {
+  for (unsigned i = 0; i < bits / 32; ++i) w[i] = 0;
+  for (size_t k = 0; k < n && k < bits / 8; ++k) {
+    unsigned lsb = bits - 8 - 8 * static_cast<unsigned>(k);
+    w[lsb / 32] |= static_cast<uint32_t>(p[k]) << (lsb % 32);
+  }
+}
+}  // namespace fhsm_rtl
