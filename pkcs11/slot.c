@@ -69,6 +69,8 @@ static void slot_load(struct p11_slot *s)
 		memset(&s->stamp, 0, sizeof(s->stamp));
 		p11_store_stat(s->path, &s->stamp);
 		s->state = P11_SLOT_BAD;
+	} else if (s->state == P11_SLOT_EMPTY) {
+		s->state = P11_SLOT_BAD; /* vanished while loading: the next rescan buries it */
 	}
 	fhsm_wipe(&m, sizeof(m));
 }
@@ -79,7 +81,7 @@ static void slot_attach(struct p11_slot *s, const char *name)
 	if (name != s->name)
 		snprintf(s->name, sizeof(s->name), "%s", name);
 	snprintf(s->path, sizeof(s->path), "%s/%s", p11.cfg.tokendir, s->name);
-	s->state = P11_SLOT_BAD; /* until its file reads well */
+	s->state = P11_SLOT_EMPTY; /* not BAD yet: a bad file gets its log line */
 	slot_load(s);
 }
 

@@ -1,1 +1,339 @@
-int main(void){return 0;}
+/* fhsm-util: token administration, like softhsm2-util.
+ * It links the module's code and talks PKCS#11 to it, so it sees exactly what
+ * every application sees; only --delete-token reaches under to the token store. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include "p11.h"
+
+#define PIN_MAX 256
+
+static const char usage[] =
+	"Usage: fhsm-util COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands:\n"
+	"  --show-slots                 list the slots and their tokens\n"
+	"  --init-token                 initialize a token (re-initializing erases its objects)\n"
+	"        --slot N | --free      the slot: by ID, or the empty slot\n"
+	"        --label TEXT           token label (at most 32 bytes)\n"
+	"        --so-pin PIN           SO PIN   (or FHSM_SO_PIN, or asked for on a terminal)\n"
+	"        --pin PIN              user PIN (or FHSM_PIN, or asked for on a terminal)\n"
+	"  --delete-token               delete a token and all its objects\n"
+	"        --token LABEL | --serial SERIAL\n"
+	"  --help                       this text\n"
+	"  --version                    the version\n"
+	"\n"
+	"The token directory and PIN policy come from the configuration file named by\n"
+	"FHSM_CONF, else $XDG_CONFIG_HOME/fhsm/fhsm.conf, else /etc/fhsm/fhsm.conf.\n"
+	"PINs on the command line are visible to other users of this machine: prefer\n"
+	"the environment variables or the prompt.\n";
+
+static const char *rv_name(CK_RV rv)
+{
+	switch (rv) {
+#define N(x) case x: return #x;
+	N(CKR_OK) N(CKR_ARGUMENTS_BAD) N(CKR_GENERAL_ERROR) N(CKR_FUNCTION_FAILED)
+	N(CKR_SLOT_ID_INVALID) N(CKR_TOKEN_NOT_PRESENT) N(CKR_TOKEN_NOT_RECOGNIZED)
+	N(CKR_PIN_INCORRECT) N(CKR_PIN_LOCKED) N(CKR_PIN_LEN_RANGE) N(CKR_SESSION_EXISTS)
+	N(CKR_DEVICE_ERROR) N(CKR_HOST_MEMORY) N(CKR_USER_NOT_LOGGED_IN)
+	N(CKR_USER_ALREADY_LOGGED_IN) N(CKR_CRYPTOKI_NOT_INITIALIZED)
+#undef N
+	}
+	return "CKR_(other)";
+}
+
+static int fail(const char *what, CK_RV rv)
+{
+	fprintf(stderr, "fhsm-util: %s failed: %s (0x%lx)\n", what, rv_name(rv), rv);
+	return 1;
+}
+
+/* A PIN from the option, else the environment, else a no-echo prompt. */
+static int get_pin(const char *opt, const char *env, const char *prompt, char out[PIN_MAX])
+{
+	const char *v = opt ? opt : getenv(env);
+	if (v) {
+		if (strlen(v) >= PIN_MAX)
+			return fprintf(stderr, "fhsm-util: PIN too long\n"), -1;
+		strcpy(out, v);
+		return 0;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "fhsm-util: no %s given (option, %s, or run on a terminal)\n", prompt, env);
+		return -1;
+	}
+	struct termios old, quiet;
+	fprintf(stderr, "%s: ", prompt);
+	tcgetattr(STDIN_FILENO, &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	char *got = fgets(out, PIN_MAX, stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (!got)
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static void trimmed(char *dst, const CK_UTF8CHAR *src, size_t n)
+{
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	while (n > 0 && dst[n - 1] == ' ')
+		dst[--n] = '\0';
+}
+
+static int show_slots(void)
+{
+	CK_ULONG n = 0;
+	CK_RV rv = C_GetSlotList(CK_FALSE, NULL, &n);
+	if (rv != CKR_OK)
+		return fail("C_GetSlotList", rv);
+	CK_SLOT_ID *ids = calloc(n ? n : 1, sizeof(*ids));
+	if (!ids)
+		return fail("allocation", CKR_HOST_MEMORY);
+	rv = C_GetSlotList(CK_FALSE, ids, &n);
+	if (rv != CKR_OK) {
+		free(ids);
+		return fail("C_GetSlotList", rv);
+	}
+	printf("Available slots:\n");
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_TOKEN_INFO ti;
+		char label[33], serial[17];
+		printf("Slot %lu\n", ids[i]);
+		rv = C_GetTokenInfo(ids[i], &ti);
+		if (rv == CKR_TOKEN_NOT_RECOGNIZED) {
+			printf("    Token: not usable (corrupt files; see the log, or --delete-token)\n");
+			continue;
+		}
+		if (rv != CKR_OK) {
+			printf("    Token: error %s\n", rv_name(rv));
+			continue;
+		}
+		if (!(ti.flags & CKF_TOKEN_INITIALIZED)) {
+			printf("    Token: empty slot (uninitialized token)\n");
+			continue;
+		}
+		trimmed(label, ti.label, 32);
+		trimmed(serial, ti.serialNumber, 16);
+		printf("    Label:           %s\n", label);
+		printf("    Serial number:   %s\n", serial);
+		printf("    User PIN:        %s%s%s%s\n",
+		       ti.flags & CKF_USER_PIN_INITIALIZED ? "initialized" : "not initialized",
+		       ti.flags & CKF_USER_PIN_LOCKED ? ", LOCKED" : "",
+		       ti.flags & CKF_USER_PIN_FINAL_TRY ? ", final try" : "",
+		       ti.flags & CKF_USER_PIN_COUNT_LOW ? ", failed attempts since last login" : "");
+		printf("    SO PIN:          %s%s%s\n", ti.flags & CKF_SO_PIN_LOCKED ? "LOCKED" : "ok",
+		       ti.flags & CKF_SO_PIN_FINAL_TRY ? ", final try" : "",
+		       ti.flags & CKF_SO_PIN_COUNT_LOW ? ", failed attempts since last login" : "");
+	}
+	free(ids);
+	return 0;
+}
+
+/* The empty slot is the one whose token is not initialized. */
+static CK_RV find_free_slot(CK_SLOT_ID *slot)
+{
+	CK_SLOT_ID ids[4096];
+	CK_ULONG n = 4096;
+	CK_RV rv = C_GetSlotList(CK_TRUE, ids, &n);
+	if (rv != CKR_OK)
+		return rv;
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_TOKEN_INFO ti;
+		if (C_GetTokenInfo(ids[i], &ti) == CKR_OK && !(ti.flags & CKF_TOKEN_INITIALIZED)) {
+			*slot = ids[i];
+			return CKR_OK;
+		}
+	}
+	return CKR_SLOT_ID_INVALID;
+}
+
+static int init_token(const char *slot_opt, int use_free, const char *label, const char *so_opt,
+		      const char *pin_opt)
+{
+	char so_pin[PIN_MAX], pin[PIN_MAX];
+	CK_UTF8CHAR padded[32];
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE h;
+	int ret = 1;
+
+	if (!label || (!slot_opt && !use_free) || (slot_opt && use_free)) {
+		fprintf(stderr, "fhsm-util: --init-token needs --label and one of --slot N or --free\n");
+		return 2;
+	}
+	if (strlen(label) > 32) {
+		fprintf(stderr, "fhsm-util: the label is longer than 32 bytes\n");
+		return 2;
+	}
+	if (slot_opt) {
+		char *end;
+		errno = 0;
+		slot = strtoul(slot_opt, &end, 0);
+		if (errno || *end || !*slot_opt) {
+			fprintf(stderr, "fhsm-util: --slot wants a number, not '%s'\n", slot_opt);
+			return 2;
+		}
+	} else {
+		CK_RV rv = find_free_slot(&slot);
+		if (rv != CKR_OK)
+			return fail("finding the empty slot", rv);
+	}
+	if (get_pin(so_opt, "FHSM_SO_PIN", "SO PIN", so_pin) || get_pin(pin_opt, "FHSM_PIN", "User PIN", pin))
+		return 2;
+	p11_pad(padded, sizeof(padded), label);
+
+	CK_RV rv = C_InitToken(slot, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin), padded);
+	/* With --free any empty slot will do: when another process took this one first, take the next. */
+	for (int tries = 0; use_free && rv == CKR_FUNCTION_FAILED && tries < 20; tries++) {
+		if ((rv = find_free_slot(&slot)) == CKR_OK)
+			rv = C_InitToken(slot, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin), padded);
+	}
+	if (rv != CKR_OK) {
+		fail("C_InitToken", rv);
+		goto out;
+	}
+	rv = C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h);
+	if (rv == CKR_OK) {
+		rv = C_Login(h, CKU_SO, (CK_UTF8CHAR_PTR)so_pin, strlen(so_pin));
+		if (rv == CKR_OK)
+			rv = C_InitPIN(h, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+		C_CloseSession(h);
+	}
+	if (rv != CKR_OK) {
+		fail("setting the user PIN", rv);
+		goto out;
+	}
+	printf("The token has been initialized in slot %lu\n", slot);
+	ret = 0;
+out:
+	fhsm_wipe(so_pin, sizeof(so_pin));
+	fhsm_wipe(pin, sizeof(pin));
+	return ret;
+}
+
+/* Finds the token by label or serial in the store (corrupt tokens by serial) and deletes it. */
+static int delete_token(const char *label, const char *serial)
+{
+	struct p11_store_entry *e;
+	size_t n, hits = 0, hit = 0;
+	if (!!label == !!serial) {
+		fprintf(stderr, "fhsm-util: --delete-token needs --token LABEL or --serial SERIAL\n");
+		return 2;
+	}
+	if (p11_store_scan(p11.cfg.tokendir, &e, &n)) {
+		fprintf(stderr, "fhsm-util: cannot list %s: %s\n", p11.cfg.tokendir, strerror(errno));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *s = strchr(e[i].name, '-') + 1;
+		bool match;
+		if (serial) {
+			match = strcmp(s, serial) == 0;
+		} else {
+			char path[PATH_MAX + 64], why[PATH_MAX + 64], l[33];
+			struct p11_token_meta m;
+			snprintf(path, sizeof(path), "%s/%s", p11.cfg.tokendir, e[i].name);
+			match = p11_store_read_meta(path, &m, NULL, why, sizeof(why)) == CKR_OK &&
+				(trimmed(l, m.label, 32), strcmp(l, label) == 0);
+			fhsm_wipe(&m, sizeof(m));
+		}
+		if (match) {
+			hits++;
+			hit = i;
+		}
+	}
+	int ret = 1;
+	if (hits == 0) {
+		fprintf(stderr, "fhsm-util: no token with %s '%s'\n", serial ? "serial" : "label",
+			serial ? serial : label);
+	} else if (hits > 1) {
+		fprintf(stderr, "fhsm-util: %zu tokens are labelled '%s'; use --serial\n", hits, label);
+	} else {
+		CK_RV rv = p11_store_delete(p11.cfg.tokendir, e[hit].name);
+		if (rv == CKR_OK) {
+			printf("The token in slot %lu (serial %s) has been deleted\n", e[hit].id,
+			       strchr(e[hit].name, '-') + 1);
+			ret = 0;
+		} else {
+			fail("deleting the token", rv);
+		}
+	}
+	free(e);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	enum { SHOW = 1, INIT, DELETE, HELP, VERSION };
+	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL };
+	static const struct option opts[] = {
+		{"show-slots", no_argument, NULL, SHOW},
+		{"init-token", no_argument, NULL, INIT},
+		{"delete-token", no_argument, NULL, DELETE},
+		{"help", no_argument, NULL, HELP},
+		{"version", no_argument, NULL, VERSION},
+		{"slot", required_argument, NULL, O_SLOT},
+		{"free", no_argument, NULL, O_FREE},
+		{"label", required_argument, NULL, O_LABEL},
+		{"so-pin", required_argument, NULL, O_SO_PIN},
+		{"pin", required_argument, NULL, O_PIN},
+		{"token", required_argument, NULL, O_TOKEN},
+		{"serial", required_argument, NULL, O_SERIAL},
+		{NULL, 0, NULL, 0},
+	};
+	int cmd = 0, use_free = 0, c;
+	const char *slot = NULL, *label = NULL, *so_pin = NULL, *pin = NULL, *token = NULL, *serial = NULL;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case SHOW: case INIT: case DELETE: case HELP: case VERSION:
+			if (cmd && cmd != c) {
+				fprintf(stderr, "fhsm-util: one command at a time\n");
+				return 2;
+			}
+			cmd = c;
+			break;
+		case 'h': cmd = HELP; break;
+		case O_SLOT: slot = optarg; break;
+		case O_FREE: use_free = 1; break;
+		case O_LABEL: label = optarg; break;
+		case O_SO_PIN: so_pin = optarg; break;
+		case O_PIN: pin = optarg; break;
+		case O_TOKEN: token = optarg; break;
+		case O_SERIAL: serial = optarg; break;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fhsm-util: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (cmd == HELP || cmd == 0) {
+		fputs(usage, cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (cmd == VERSION) {
+		printf("fhsm-util %d.%d\n", P11_VERSION_MAJOR, P11_VERSION_MINOR);
+		return 0;
+	}
+	CK_RV rv = C_Initialize(NULL);
+	if (rv != CKR_OK)
+		return fail("C_Initialize (see the message above)", rv);
+	int ret;
+	switch (cmd) {
+	case SHOW: ret = show_slots(); break;
+	case INIT: ret = init_token(slot, use_free, label, so_pin, pin); break;
+	default: ret = delete_token(token, serial); break;
+	}
+	C_Finalize(NULL);
+	return ret;
+}

@@ -47,7 +47,7 @@ static fhsm_err gcm_run(const uint8_t *key, size_t key_len, const uint8_t *iv, c
 		return FHSM_OK;
 	if (len)
 		fhsm_wipe(out, len);
-	return rc == CRYPT_ERROR && dir == GCM_DECRYPT ? FHSM_ERR_AUTH : FHSM_ERR_PROVIDER;
+	return FHSM_ERR_PROVIDER;
 }
 
 fhsm_err fhsm_aes_gcm_seal(const uint8_t *key, size_t key_len, const uint8_t iv[FHSM_GCM_IV_SIZE],
@@ -67,10 +67,15 @@ fhsm_err fhsm_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t iv[
 	fhsm_err err = gcm_check(key, key_len, iv, aad, aad_len, in, len, out, tag);
 	if (err != FHSM_OK)
 		return err;
-	/* gcm_memory takes a writable tag pointer even when it only reads it. */
-	uint8_t want[FHSM_GCM_TAG_SIZE];
-	for (int i = 0; i < FHSM_GCM_TAG_SIZE; i++)
-		want[i] = tag[i];
-	err = gcm_run(key, key_len, iv, aad, aad_len, in, len, out, want, GCM_DECRYPT);
+	/* LibTomCrypt 1.18's gcm_memory does not check the tag when decrypting: it
+	 * writes the computed tag into the tag buffer. The check is ours. */
+	uint8_t computed[FHSM_GCM_TAG_SIZE];
+	err = gcm_run(key, key_len, iv, aad, aad_len, in, len, out, computed, GCM_DECRYPT);
+	if (err == FHSM_OK && !fhsm_ct_equal(computed, tag, FHSM_GCM_TAG_SIZE)) {
+		if (len)
+			fhsm_wipe(out, len);
+		err = FHSM_ERR_AUTH;
+	}
+	fhsm_wipe(computed, sizeof(computed));
 	return err;
 }

@@ -1,0 +1,92 @@
+// The engine API's soft provider against independent oracles: the GCM
+// specification's test cases and OpenSSL's command line for PBKDF2.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "fhsm/crypto.h"
+
+namespace {
+
+std::string hex(const uint8_t *p, size_t n)
+{
+	static const char d[] = "0123456789abcdef";
+	std::string s;
+	for (size_t i = 0; i < n; i++)
+		s += {d[p[i] >> 4], d[p[i] & 15]};
+	return s;
+}
+
+// McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 13 and 14.
+TEST(Host, AesGcmKnownAnswers)
+{
+	uint8_t key[32] = {0}, iv[12] = {0}, pt[16] = {0}, ct[16], tag[16];
+	ASSERT_EQ(fhsm_aes_gcm_seal(key, 32, iv, nullptr, 0, nullptr, 0, nullptr, tag), FHSM_OK);
+	EXPECT_EQ(hex(tag, 16), "530f8afbc74536b9a963b4f1c4cb738b");
+	ASSERT_EQ(fhsm_aes_gcm_seal(key, 32, iv, nullptr, 0, pt, 16, ct, tag), FHSM_OK);
+	EXPECT_EQ(hex(ct, 16), "cea7403d4d606b6e074ec5d3baf39d18");
+	EXPECT_EQ(hex(tag, 16), "d0d1c8a799996bf0265b98b5d48ab919");
+	uint8_t back[16];
+	ASSERT_EQ(fhsm_aes_gcm_open(key, 32, iv, nullptr, 0, ct, 16, back, tag), FHSM_OK);
+	EXPECT_EQ(memcmp(back, pt, 16), 0);
+}
+
+TEST(Host, AesGcmDetectsTampering)
+{
+	uint8_t key[32], iv[12], aad[5] = {1, 2, 3, 4, 5}, msg[40], ct[40], tag[16], out[40];
+	fhsm_random(key, sizeof(key));
+	fhsm_random(iv, sizeof(iv));
+	fhsm_random(msg, sizeof(msg));
+	ASSERT_EQ(fhsm_aes_gcm_seal(key, 32, iv, aad, 5, msg, 40, ct, tag), FHSM_OK);
+	ct[7] ^= 1;
+	EXPECT_EQ(fhsm_aes_gcm_open(key, 32, iv, aad, 5, ct, 40, out, tag), FHSM_ERR_AUTH);
+	ct[7] ^= 1;
+	aad[0] ^= 1;
+	EXPECT_EQ(fhsm_aes_gcm_open(key, 32, iv, aad, 5, ct, 40, out, tag), FHSM_ERR_AUTH);
+	aad[0] ^= 1;
+	tag[15] ^= 0x80;
+	EXPECT_EQ(fhsm_aes_gcm_open(key, 32, iv, aad, 5, ct, 40, out, tag), FHSM_ERR_AUTH);
+	tag[15] ^= 0x80;
+	ASSERT_EQ(fhsm_aes_gcm_open(key, 32, iv, aad, 5, ct, 40, out, tag), FHSM_OK);
+	EXPECT_EQ(memcmp(out, msg, 40), 0);
+	// Bad arguments are refused before LibTomCrypt sees them (it would abort).
+	EXPECT_EQ(fhsm_aes_gcm_seal(key, 31, iv, aad, 5, msg, 40, ct, tag), FHSM_ERR_ARGS);
+	EXPECT_EQ(fhsm_aes_gcm_seal(nullptr, 32, iv, aad, 5, msg, 40, ct, tag), FHSM_ERR_ARGS);
+	EXPECT_EQ(fhsm_aes_gcm_open(key, 32, iv, aad, 5, nullptr, 40, out, tag), FHSM_ERR_ARGS);
+}
+
+TEST(Host, Pbkdf2MatchesOpenssl)
+{
+	const char *pass = "correct horse", *salt = "NaCl-salt";
+	uint8_t out[32];
+	ASSERT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), (const uint8_t *)salt, strlen(salt), 1000, out, 32), FHSM_OK);
+	FILE *p = popen("openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt 'pass:correct horse' "
+			"-kdfopt salt:NaCl-salt -kdfopt iter:1000 PBKDF2", "r");
+	ASSERT_NE(p, nullptr);
+	char line[256] = {0};
+	ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
+	pclose(p);
+	std::string want;
+	for (char *c = line; *c; c++)
+		if (isxdigit((unsigned char)*c))
+			want += (char)tolower(*c);
+	EXPECT_EQ(hex(out, 32), want);
+	EXPECT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), nullptr, 4, 1000, out, 32), FHSM_ERR_ARGS);
+	EXPECT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), (const uint8_t *)salt, 4, 0, out, 32), FHSM_ERR_ARGS);
+}
+
+TEST(Host, HygieneHelpers)
+{
+	uint8_t a[8] = {1, 2, 3, 4, 5, 6, 7, 8}, b[8];
+	memcpy(b, a, 8);
+	EXPECT_TRUE(fhsm_ct_equal(a, b, 8));
+	b[7] ^= 1;
+	EXPECT_FALSE(fhsm_ct_equal(a, b, 8));
+	fhsm_wipe(a, 8);
+	EXPECT_EQ(memcmp(a, "\0\0\0\0\0\0\0\0", 8), 0);
+	EXPECT_STREQ(fhsm_strerror(FHSM_ERR_AUTH), "authentication failed (wrong key or tampered data)");
+}
+
+} // namespace
