@@ -39,7 +39,8 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "fhsm needs these Debian packages: ${missing[*]}" >&2
-    echo "Run once as root:  sudo $(readlink -f "$0")${synth:+ $( [ "$synth" = 1 ] && echo --synth)}" >&2
+    flag=""; [ "$synth" = 1 ] && flag=" --synth"
+    echo "Run once as root:  sudo $(readlink -f "$0")$flag" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive

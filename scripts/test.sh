@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: set up, build, and run every test that fits CI time
+# (ctest labels unit, integration, rtl; see tests/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/build.sh
+cd build
+ctest --output-on-failure -j"$(nproc)" "$@"
