@@ -6,11 +6,14 @@
 // Architecture: 32-bit (one column per cycle) iterative datapath.
 //   * 4 S-box ROMs (forward + inverse in one 512x8 block RAM each), shared by
 //     the rounds and the key expansion.
-//   * Round keys expanded once per key into a 64x32 block RAM, read one word
-//     per cycle in the order the rounds need them (reversed for decryption:
-//     the straightforward inverse cipher, so the same round keys serve both).
-//   * The first AddRoundKey (whitening) uses two 128-bit registers holding
-//     round key 0 (encrypt) and round key Nr (decrypt), so it costs no cycle.
+//   * Round keys expanded once per key into four 16x32 block RAMs, one per
+//     column, so a whole round key can be read in one cycle: the rounds read
+//     one word per cycle (in reverse round order for decryption: the
+//     straightforward inverse cipher, so the same round keys serve both) and
+//     the first AddRoundKey (whitening) reads all four words in the cycle the
+//     block is taken, so it costs no cycle and no 128-bit key registers.
+//   * The CTR counter is incremented 32 bits per cycle (carry pipelined over
+//     the next 3 cycles, long before the next block): no 128-bit carry chain.
 //   * Column j of round r+1 needs one byte of column 3 of round r: that byte
 //     is forwarded from the column result, so a round takes exactly 4 cycles.
 //   * InvMixColumns = MixColumns o P (P: a0^=4(a0^a2), a1^=4(a1^a3), ...), so
@@ -64,8 +67,8 @@ module aes_core (
   reg          dec_q;
   reg  [127:0] iv_q;        // CBC chaining value or CTR counter block
   reg  [127:0] xo_q;        // XORed into the output (CBC-dec: IV, CTR: input)
-  reg  [127:0] ek_q;        // round key 0 (encrypt whitening)
-  reg  [127:0] dk_q;        // round key Nr (decrypt whitening)
+  reg  [2:0]   cy_q;        // CTR increment carries still to propagate
+  reg          wk_ok_q;     // the RAMs present the whitening key this cycle
   reg  [127:0] cur_q;       // state at the start of the round
   reg  [95:0]  nxt_q;       // columns 0..2 of the round being computed
   reg  [3:0]   r_q;         // round being issued (1..Nr)
@@ -133,24 +136,36 @@ module aes_core (
   endgenerate
   wire [31:0] sb_word = {sb_data[0], sb_data[1], sb_data[2], sb_data[3]};
 
+  // round-key word i lives in RAM (i mod 4) at address i / 4
   reg         rk_we;
-  reg  [5:0]  rk_waddr, rk_raddr;
+  reg  [5:0]  rk_waddr;
+  reg  [3:0]  rk_raddr;
+  reg  [1:0]  rk_rsel;      // word of the round key used next cycle
+  reg  [1:0]  rk_rsel_q;
   reg  [31:0] rk_wdata;
-  wire [31:0] rk_rdata;
-  fhsm_ram #(.AW(6), .DW(32)) u_rk (
-    .clk(clk), .we_i(rk_we), .waddr_i(rk_waddr), .wdata_i(rk_wdata),
-    .re_i(1'b1), .raddr_i(rk_raddr), .rdata_o(rk_rdata));
+  wire [127:0] rk_round;    // the four words of the round key read
+  generate
+    for (g = 0; g < 4; g = g + 1) begin : g_rk
+      fhsm_ram #(.AW(4), .DW(32)) u_rk (
+        .clk(clk), .we_i(rk_we && rk_waddr[1:0] == g), .waddr_i(rk_waddr[5:2]),
+        .wdata_i(rk_wdata), .re_i(1'b1), .raddr_i(rk_raddr),
+        .rdata_o(rk_round[127 - 32*g -: 32]));
+    end
+  endgenerate
+  wire [31:0] rk_rdata = rk_round[127 - 32*rk_rsel_q -: 32];
 
   // ---- column result (the cycle after a column was issued) ---------------------
   wire [31:0] s_rk    = sb_word ^ rk_rdata;
   wire [31:0] mc_out  = mixcol(dec_eff ? inv_pre(s_rk) : sb_word);
   wire [31:0] col_res = dec_eff ? (plast_q ? s_rk : mc_out)
                                 : ((plast_q ? sb_word : mc_out) ^ rk_rdata);
-  wire        fwd     = pv_q && (pj_q == 2'd3);
   wire [127:0] new_state = {nxt_q, col_res};
-  // state seen by the issue stage: the new state when round r+1 starts while
-  // the last column of round r is still being computed
-  wire [127:0] src = fwd ? new_state : cur_q;
+  // Round r+1 column 0 is issued while column 3 of round r is computed: its
+  // bytes come from the new state (encrypt: row i of column i, decrypt: row i
+  // of column -i), only the one byte of column 3 from the column result.
+  wire        fwd     = pv_q && (pj_q == 2'd3);
+  wire [31:0] fwd_col = dec_eff ? {nxt_q[95:88], col_res[23:16], nxt_q[15:8], nxt_q[39:32]}
+                                : {nxt_q[95:88], nxt_q[55:48], nxt_q[15:8], col_res[7:0]};
 
   // ---- key expansion word ------------------------------------------------------
   wire        k_rot   = (km_q == 3'd0);
@@ -159,6 +174,7 @@ module aes_core (
   wire [31:0] k_new   = rk_rdata ^ k_temp;
   wire [5:0]  k_total = {nr_q, 2'b00} + 6'd4;     // 4*(Nr+1)
   wire [31:0] key_word = key_i[255 - 32*ki_q[2:0] -: 32];
+  wire [5:0]  k_back   = ki_q - {2'b00, nk_q};       // index of w[i-Nk]
 
   wire in_fire  = in_valid_i && in_ready_o;
   wire key_go   = (st_q == ST_IDLE) && key_valid_i;
@@ -173,20 +189,25 @@ module aes_core (
     // S-box addresses: rounds gather the ShiftRows bytes, key expansion the
     // (rotated) last key word. Defaults keep the ROMs quiet.
     for (i = 0; i < 4; i = i + 1) begin
-      sb_addr[i] = {dec_eff, byte_of(src, dec_eff ? (j_q - i[1:0]) : (j_q + i[1:0]), i[1:0])};
+      sb_addr[i] = {dec_eff, fwd ? fwd_col[31 - 8*i -: 8]
+                                 : byte_of(cur_q, dec_eff ? (j_q - i[1:0]) : (j_q + i[1:0]), i[1:0])};
       if (st_q == ST_KEYX)
         sb_addr[i] = {1'b0, kw_q[31 - 8*((i + (k_rot ? 1 : 0)) % 4) -: 8]};
     end
     rk_we    = 1'b0;
     rk_waddr = ki_q;
     rk_wdata = k_new;
-    rk_raddr = dec_eff ? {nr_q - r_q, j_q} : {r_q, j_q};
+    rk_raddr = dec_eff ? nr_q - r_q : r_q;
+    rk_rsel  = j_q;
     if (st_q == ST_KEYLD) begin
       rk_we    = 1'b1;
       rk_wdata = key_word;
     end else if (st_q == ST_KEYX) begin
       rk_we    = ksub_q;
-      rk_raddr = ki_q - {2'b00, nk_q};
+      rk_raddr = k_back[5:2];
+      rk_rsel  = k_back[1:0];
+    end else if (st_q != ST_RUN) begin
+      rk_raddr = dec_eff ? nr_q : 4'd0;   // whitening key for the next block
     end
   end
 
@@ -207,6 +228,7 @@ module aes_core (
       ksub_q  <= 1'b0;
       rcon_q  <= 8'h01;
       cyc_q   <= 32'd0;
+      wk_ok_q <= 1'b0;
     end else begin
       case (st_q)
         ST_IDLE, ST_OUT: begin
@@ -267,37 +289,54 @@ module aes_core (
       pv_q    <= (st_q == ST_RUN);
       pj_q    <= j_q;
       plast_q <= (r_q == nr_q);
+      // the whitening key read now is valid next cycle unless the direction
+      // or the key changes in this cycle
+      wk_ok_q <= (st_q == ST_IDLE || st_q == ST_LAST || st_q == ST_OUT) &&
+                 !(cfg_valid_i && cfg_ready_o) && !key_go;
     end
   end
 
   // ---- data registers (no reset: written before they are read) ---------------
+  always @(posedge clk) rk_rsel_q <= rk_rsel;
+
   always @(posedge clk) begin
-    if (cfg_valid_i && cfg_ready_o) iv_q <= cfg_iv_i;
-    if (st_q == ST_KEYLD) begin
-      if (ki_q[3:0] == nk_q - 4'd1) kw_q <= key_word;
-      if (ki_q == 6'd0) ek_q <= key_i[255:128];
-    end
-    if (st_q == ST_KEYX && ksub_q) begin
-      kw_q <= k_new;
-      if (ki_q >= k_total - 6'd4) dk_q <= {dk_q[95:0], k_new};
-    end
+    if (st_q == ST_KEYLD && ki_q[3:0] == nk_q - 4'd1) kw_q <= key_word;
+    if (st_q == ST_KEYX && ksub_q) kw_q <= k_new;
     if (in_fire) begin
-      cur_q <= x_in ^ (dec_eff ? dk_q : ek_q);
+      cur_q <= x_in ^ rk_round;
       xo_q  <= (mode_q == MODE_CTR) ? in_data_i :
                (mode_q == MODE_CBC && dec_q) ? iv_q : 128'd0;
-      if (mode_q == MODE_CTR) iv_q <= iv_q + 128'd1;
-      else if (mode_q == MODE_CBC && dec_q) iv_q <= in_data_i;
     end
     if (pv_q) begin
       case (pj_q)
         2'd0: nxt_q[95:64] <= col_res;
         2'd1: nxt_q[63:32] <= col_res;
         2'd2: nxt_q[31:0]  <= col_res;
-        default: begin
-          cur_q <= new_state;
-          if (st_q == ST_LAST && mode_q == MODE_CBC && !dec_q) iv_q <= new_state;
-        end
+        default: cur_q <= new_state;
       endcase
+    end
+  end
+
+  // chaining value / counter
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      cy_q <= 3'd0;
+      iv_q <= 128'd0;
+    end else begin
+      cy_q <= 3'd0;
+      if (cy_q[0]) {cy_q[1], iv_q[63:32]}  <= {1'b0, iv_q[63:32]} + 33'd1;
+      if (cy_q[1]) {cy_q[2], iv_q[95:64]}  <= {1'b0, iv_q[95:64]} + 33'd1;
+      if (cy_q[2]) iv_q[127:96] <= iv_q[127:96] + 32'd1;
+      if (cfg_valid_i && cfg_ready_o) begin
+        iv_q <= cfg_iv_i;
+        cy_q <= 3'd0;
+      end else if (in_fire && mode_q == MODE_CTR) begin
+        {cy_q[0], iv_q[31:0]} <= {1'b0, iv_q[31:0]} + 33'd1;
+      end else if (in_fire && mode_q == MODE_CBC && dec_q) begin
+        iv_q <= in_data_i;
+      end else if (pv_q && pj_q == 2'd3 && st_q == ST_LAST && mode_q == MODE_CBC && !dec_q) begin
+        iv_q <= new_state;
+      end
     end
   end
 
@@ -305,7 +344,7 @@ module aes_core (
   assign cfg_ready_o = (st_q == ST_IDLE) || (st_q == ST_OUT);
   // priority key > cfg > data, so a block never sees a half-applied change
   assign in_ready_o  = ((st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i)) &&
-                       !key_valid_i && !cfg_valid_i;
+                       wk_ok_q && !key_valid_i && !cfg_valid_i;
   assign out_valid_o = (st_q == ST_OUT);
   assign out_data_o  = cur_q ^ xo_q;
   assign cycles_o    = cyc_q;
