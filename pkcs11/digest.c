@@ -15,12 +15,9 @@ void p11_digest_end(struct p11_digest_op *op)
 P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv != CKR_OK)
-		goto out;
 	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
 	if (!pMechanism)
 		rv = CKR_ARGUMENTS_BAD;
@@ -37,9 +34,7 @@ P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 		s->digest.updated = false;
 		s->digest.alg = (fhsm_hash_alg)m->hash;
 	}
-	p11_session_put(s);
-out:
-	p11_leave();
+	p11_leave_session(s);
 	return rv;
 }
 
@@ -64,12 +59,9 @@ P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 			  CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv != CKR_OK)
-		goto out;
 	struct p11_digest_op *op = &s->digest;
 	if (!op->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -82,21 +74,16 @@ P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 	} else {
 		rv = finish(op, pDigest, pulDigestLen, pData, ulDataLen);
 	}
-	p11_session_put(s);
-out:
-	p11_leave();
+	p11_leave_session(s);
 	return rv;
 }
 
 P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv != CKR_OK)
-		goto out;
 	struct p11_digest_op *op = &s->digest;
 	if (!op->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -108,21 +95,16 @@ P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 		else
 			p11_digest_end(op);
 	}
-	p11_session_put(s);
-out:
-	p11_leave();
+	p11_leave_session(s);
 	return rv;
 }
 
 P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv != CKR_OK)
-		goto out;
 	struct p11_digest_op *op = &s->digest;
 	if (!op->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -132,8 +114,6 @@ P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, 
 	} else {
 		rv = finish(op, pDigest, pulDigestLen, NULL, 0);
 	}
-	p11_session_put(s);
-out:
-	p11_leave();
+	p11_leave_session(s);
 	return rv;
 }

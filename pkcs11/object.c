@@ -7,20 +7,16 @@
 P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		if (!pTemplate && ulCount)
-			rv = CKR_ARGUMENTS_BAD;
-		else if (s->find.active)
-			rv = CKR_OPERATION_ACTIVE;
-		else
-			s->find.active = true;
-		p11_session_put(s);
-	}
-	p11_leave();
+	if (!pTemplate && ulCount)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (s->find.active)
+		rv = CKR_OPERATION_ACTIVE;
+	else
+		s->find.active = true;
+	p11_leave_session(s);
 	return rv;
 }
 
@@ -28,36 +24,28 @@ P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR 
 			       CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		if (!pulObjectCount || (!phObject && ulMaxObjectCount))
-			rv = CKR_ARGUMENTS_BAD;
-		else if (!s->find.active)
-			rv = CKR_OPERATION_NOT_INITIALIZED;
-		else
-			*pulObjectCount = 0;
-		p11_session_put(s);
-	}
-	p11_leave();
+	if (!pulObjectCount || (!phObject && ulMaxObjectCount))
+		rv = CKR_ARGUMENTS_BAD;
+	else if (!s->find.active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else
+		*pulObjectCount = 0;
+	p11_leave_session(s);
 	return rv;
 }
 
 P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		if (!s->find.active)
-			rv = CKR_OPERATION_NOT_INITIALIZED;
-		s->find.active = false;
-		p11_session_put(s);
-	}
-	p11_leave();
+	if (!s->find.active)
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	s->find.active = false;
+	p11_leave_session(s);
 	return rv;
 }

@@ -186,6 +186,10 @@ struct p11_session {
 /* Looks a session up, takes a reference and its lock. */
 CK_RV p11_session_get(CK_SESSION_HANDLE h, struct p11_session **out);
 void p11_session_put(struct p11_session *s);
+/* The common entry: p11_enter() + p11_session_get(); nothing is held on failure. */
+CK_RV p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **out);
+/* p11_session_put() + p11_leave(). */
+void p11_leave_session(struct p11_session *s);
 CK_STATE p11_session_state(const struct p11_session *s);
 void p11_sessions_free(void);
 void p11_digest_end(struct p11_digest_op *op);

@@ -95,6 +95,23 @@ void p11_session_put(struct p11_session *s)
 		session_free(s);
 }
 
+CK_RV p11_enter_session(CK_SESSION_HANDLE h, struct p11_session **out)
+{
+	CK_RV rv = p11_enter();
+	if (rv != CKR_OK)
+		return rv;
+	rv = p11_session_get(h, out);
+	if (rv != CKR_OK)
+		p11_leave();
+	return rv;
+}
+
+void p11_leave_session(struct p11_session *s)
+{
+	p11_session_put(s);
+	p11_leave();
+}
+
 CK_STATE p11_session_state(const struct p11_session *s)
 {
 	bool rw = s->flags & CKF_RW_SESSION;
@@ -164,17 +181,13 @@ out:
 P11_EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		P11_LOCK();
-		session_unlink(s);
-		P11_UNLOCK();
-		p11_session_put(s);
-	}
-	p11_leave();
+	P11_LOCK();
+	session_unlink(s);
+	P11_UNLOCK();
+	p11_leave_session(s);
 	return rv;
 }
 
@@ -202,12 +215,9 @@ P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PTR pInfo)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv != CKR_OK)
-		goto out;
 	if (!pInfo) {
 		rv = CKR_ARGUMENTS_BAD;
 	} else {
@@ -218,9 +228,7 @@ P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PT
 		pInfo->ulDeviceError = 0;
 		P11_UNLOCK();
 	}
-	p11_session_put(s);
-out:
-	p11_leave();
+	p11_leave_session(s);
 	return rv;
 }
 
@@ -323,37 +331,29 @@ P11_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, 
 P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		P11_LOCK();
-		if (s->slot->login == P11_NOBODY)
-			rv = CKR_USER_NOT_LOGGED_IN;
-		else
-			p11_slot_logout(s->slot);
-		P11_UNLOCK();
-		p11_session_put(s);
-	}
-	p11_leave();
+	P11_LOCK();
+	if (s->slot->login == P11_NOBODY)
+		rv = CKR_USER_NOT_LOGGED_IN;
+	else
+		p11_slot_logout(s->slot);
+	P11_UNLOCK();
+	p11_leave_session(s);
 	return rv;
 }
 
 P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &s);
-	if (rv == CKR_OK) {
-		if (flags & CKF_DIGEST)
-			p11_digest_end(&s->digest);
-		if (flags & CKF_FIND_OBJECTS)
-			s->find.active = false;
-		p11_session_put(s);
-	}
-	p11_leave();
+	if (flags & CKF_DIGEST)
+		p11_digest_end(&s->digest);
+	if (flags & CKF_FIND_OBJECTS)
+		s->find.active = false;
+	p11_leave_session(s);
 	return rv;
 }

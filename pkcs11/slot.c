@@ -476,12 +476,9 @@ P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_
 {
 	struct p11_session *sess;
 	uint8_t mk[P11_MK_LEN], epoch[P11_EPOCH_LEN];
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &sess);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &sess);
-	if (rv != CKR_OK)
-		goto out;
 	if (!pPin) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto put;
@@ -502,9 +499,7 @@ P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_
 	}
 	fhsm_wipe(mk, sizeof(mk));
 put:
-	p11_session_put(sess);
-out:
-	p11_leave();
+	p11_leave_session(sess);
 	return rv;
 }
 
@@ -512,12 +507,9 @@ P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, C
 			  CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
 	struct p11_session *sess;
-	CK_RV rv = p11_enter();
+	CK_RV rv = p11_enter_session(hSession, &sess);
 	if (rv != CKR_OK)
 		return rv;
-	rv = p11_session_get(hSession, &sess);
-	if (rv != CKR_OK)
-		goto out;
 	if (!pOldPin || !pNewPin) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto put;
@@ -538,9 +530,7 @@ P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, C
 	p11_slot_refresh(sess->slot);
 	P11_UNLOCK();
 put:
-	p11_session_put(sess);
-out:
-	p11_leave();
+	p11_leave_session(sess);
 	return rv;
 }
 
