@@ -1,0 +1,403 @@
+`default_nettype none
+// Montgomery modular exponentiation core: r = x^e mod n for odd n of up to
+// MAXBITS bits, exponents of up to MAXBITS bits.
+//
+// Constant time: the sequence of operations, and so the cycle count, depends
+// only on the word count s and the exponent bit length ebits (both public):
+// left-to-right square-and-always-multiply, where the multiply result is kept
+// or dropped by swapping two RAM slot pointers, never by a branch in time;
+// no conditional subtraction inside the Montgomery products (see below); one
+// final reduction pass that always runs over all words.
+//   cycles = (W + 2) + (2*ebits + 3) * MM + (s + 2) + small constant,
+//   MM     = s * (s + 4) + 3  cycles per Montgomery product.
+// (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
+//
+// Montgomery constants: n' = -n^-1 mod 2^W is computed on the core (W-step
+// bit-serial Hensel lift, W+1 cycles). R^2 mod n (R = 2^(W*s)) is supplied
+// by the host, which keeps keys and their precomputations anyway
+// (DESIGN.md: keys live on the host; a per-key precomputation is cached).
+//
+// Word count: the host picks s with W*s >= nbits + 2, i.e. R > 4n. Then a
+// Montgomery product of inputs < 2n is < 2n without a final subtraction
+// (Walter 1999), so no data-dependent step is needed inside the loop; only
+// the final result (<= n) gets one constant-time reduction.
+//
+// Montgomery product: FIOS (finely integrated operand scanning), one outer
+// iteration per word b_i of b, one inner step per word j (both products
+// a_j*b_i and m*n_j in the same step, 2 multipliers): s + 4 cycles per outer
+// iteration, so s*(s+4) + 3 per product.
+//
+// Interface:
+//   wr_*:    load operands while idle, one W-bit word per handshake, least
+//            significant word at address 0. wr_sel_i: 0 = n, 1 = x (base,
+//            < n), 2 = R^2 mod n, 3 = e. All s words of n, x, R^2 and
+//            ceil(ebits/W) words of e must be written (high words zero).
+//   start_*: nwords = s, ebits = bit length of e (0 gives x^0 = 1).
+//   res_*:   the s result words, least significant first; res_last_o on the
+//            last one. cycles_o: cycles from start to the first result word.
+// Storage: one RAM of 4 slots x 2^AW words (x/xm, R^2, two accumulators),
+// n, e and the product accumulator t in one RAM each: 7 x 2^AW x W bits.
+module modexp_core #(
+  parameter integer MAXBITS = 4096,
+  parameter integer W       = 16
+) (
+  input  wire                 clk,
+  input  wire                 rst_n,
+  input  wire                 wr_valid_i,
+  output wire                 wr_ready_o,
+  input  wire [1:0]           wr_sel_i,
+  input  wire [AW-1:0]        wr_addr_i,
+  input  wire [W-1:0]         wr_data_i,
+  input  wire                 start_valid_i,
+  output wire                 start_ready_o,
+  input  wire [AW:0]          start_nwords_i,
+  input  wire [EBW-1:0]       start_ebits_i,
+  output wire                 res_valid_o,
+  input  wire                 res_ready_i,
+  output wire [W-1:0]         res_data_o,
+  output wire                 res_last_o,
+  output wire [31:0]          cycles_o
+);
+  localparam integer MAXW = MAXBITS / W + 1;        // s <= MAXW
+  localparam integer AW   = $clog2(MAXW);           // word address bits
+  localparam integer EBW  = $clog2(MAXBITS + 1);    // exponent bit-length bits
+  localparam integer LW   = $clog2(W);              // bit index within a word
+  localparam integer CW   = W + 2;                  // inner-loop carry bits
+  localparam [LW:0] LAST_NK = W[LW:0];
+
+  localparam [1:0] SEL_N = 2'd0, SEL_X = 2'd1, SEL_E = 2'd3;  // 2: R^2 mod n
+  localparam [1:0] SL_X = 2'd0, SL_R2 = 2'd1;       // V RAM slots (+ 2 accumulators)
+
+  localparam [3:0] ST_IDLE = 4'd0, ST_NINV0 = 4'd1, ST_NINV = 4'd2, ST_XM = 4'd3,
+                   ST_ONE = 4'd4, ST_SQ = 4'd5, ST_MUL = 4'd6, ST_FIN = 4'd7,
+                   ST_CMP = 4'd8, ST_OUTRD = 4'd9, ST_OUTV = 4'd10;
+
+  // ---- top-level state -----------------------------------------------------
+  reg  [3:0]     st_q;
+  reg  [AW:0]    s_q;          // word count
+  reg  [EBW-1:0] k_q;          // exponent bit being processed
+  reg  [LW:0]    nk_q;         // n' computation step
+  reg  [W-1:0]   n0_q, ninv_q, ny_q, np_q;
+  reg  [1:0]     acc_q, tmp_q; // accumulator slots (swapped by the exponent bit)
+  reg  [AW:0]    oj_q;         // compare / output word index (reaches s)
+  reg            ov_q;         // compare pass: a word was read last cycle
+  reg  [EBW-1:0] ebits_q;      // exponent length of the running operation
+  reg            borrow_q;
+  reg            ge_q;         // final value >= n: output value - n
+  reg  [31:0]    cyc_q;
+
+  // ---- Montgomery product engine state --------------------------------------
+  reg            mm_go_q;      // start pulse (operands below are stable)
+  reg  [1:0]     mm_a_q, mm_b_q, mm_d_q;
+  reg            mm_bone_q;    // b = 1
+  reg            mm_den_q;     // write the result to slot mm_d_q
+  reg            mm_busy_q;
+  reg  [AW-1:0]  mm_i_q;       // outer index
+  reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+3)
+  reg  [W-1:0]   b_q, m_q;
+  reg            mv_q, av_q, tv_q;          // M stage, A stage, tail valid
+  reg  [AW-1:0]  mj_q, aj_q;
+  reg            mfirst_q;                  // outer iteration 0 (t = 0)
+  reg            mlast_q, alast_q, tlast_q; // last outer iteration
+  reg  [W-1:0]   td_q;
+  reg  [CW-1:0]  c_q;
+  reg            mm_done_q;
+
+  // ---- RAMs --------------------------------------------------------------------
+  reg            v_we, n_we, e_we, t_we;
+  reg  [AW+1:0]  v_waddr, v_raddr;
+  reg  [AW-1:0]  n_waddr, n_raddr, e_waddr, e_raddr, t_waddr, t_raddr;
+  reg  [W-1:0]   v_wdata, t_wdata;
+  wire [W-1:0]   v_rdata, n_rdata, e_rdata, t_rdata;
+
+  fhsm_ram #(.AW(AW+2), .DW(W)) u_v (.clk(clk), .we_i(v_we), .waddr_i(v_waddr), .wdata_i(v_wdata),
+                                     .re_i(1'b1), .raddr_i(v_raddr), .rdata_o(v_rdata));
+  fhsm_ram #(.AW(AW), .DW(W)) u_n (.clk(clk), .we_i(n_we), .waddr_i(n_waddr), .wdata_i(wr_data_i),
+                                   .re_i(1'b1), .raddr_i(n_raddr), .rdata_o(n_rdata));
+  fhsm_ram #(.AW(AW), .DW(W)) u_e (.clk(clk), .we_i(e_we), .waddr_i(e_waddr), .wdata_i(wr_data_i),
+                                   .re_i(1'b1), .raddr_i(e_raddr), .rdata_o(e_rdata));
+  fhsm_ram #(.AW(AW), .DW(W)) u_t (.clk(clk), .we_i(t_we), .waddr_i(t_waddr), .wdata_i(t_wdata),
+                                   .re_i(1'b1), .raddr_i(t_raddr), .rdata_o(t_rdata));
+
+  // ---- multipliers -------------------------------------------------------------
+  // t_0 + a_0 * b_i (mod 2^W). t_0 is read at setup cycle 2, the latest
+  // possible: with s = 2 the previous iteration writes it in cycle 1.
+  wire [W-1:0]   u_w = ((mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata) + p1[W-1:0];
+  wire           mm_setup3 = mm_busy_q && (mm_c_q == {{AW{1'b0}}, 2'd3});
+  wire [2*W-1:0] p1, p2;
+  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(b_q), .p_o(p1));
+  fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(mm_setup3 ? u_w : n_rdata),
+                            .b_i(mm_setup3 ? ninv_q : m_q), .p_o(p2));
+
+  // ---- inner step arithmetic (A stage) -------------------------------------------
+  // sum = t_j + a_j*b_i + m*n_j + carry < 2^(2W+2): the carry needs W+2 bits.
+  wire [2*W+1:0] sum = {{(W+2){1'b0}}, td_q} + {2'b00, p1} + {2'b00, p2} +
+                       {{W{1'b0}}, (aj_q == {AW{1'b0}}) ? {CW{1'b0}} : c_q};
+
+  wire [AW+1:0]  mm_c_last = {1'b0, s_q} + 3;       // s + 3
+  wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
+  wire           mm_issue  = mm_busy_q && (mm_c_q >= 4);
+  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-3){1'b0}}, 3'd4};
+  wire           mm_lastit = (mm_i_q == s_m1);
+
+  // final reduction: value - n, word by word
+  wire [W:0]     dif = {1'b0, t_rdata} - {1'b0, n_rdata} - {{W{1'b0}}, borrow_q};
+
+  always @(*) begin
+    v_we    = 1'b0;
+    v_waddr = {wr_sel_i == SEL_X ? SL_X : SL_R2, wr_addr_i};
+    v_wdata = wr_data_i;
+    n_we    = 1'b0;
+    n_waddr = wr_addr_i;
+    e_we    = 1'b0;
+    e_waddr = wr_addr_i;
+    t_we    = 1'b0;
+    t_waddr = aj_q - 1'b1;
+    t_wdata = sum[W-1:0];
+    v_raddr = {mm_a_q, iss_j};
+    n_raddr = iss_j;
+    t_raddr = iss_j;
+    e_raddr = k_q[EBW-1:LW];
+    // host writes while idle
+    if (st_q == ST_IDLE && wr_valid_i) begin
+      case (wr_sel_i)
+        SEL_N:   n_we = 1'b1;
+        SEL_E:   e_we = 1'b1;
+        default: v_we = 1'b1;
+      endcase
+    end
+    // Montgomery engine reads
+    if (mm_busy_q) begin
+      if (mm_c_q == 0) v_raddr = {mm_b_q, mm_i_q};
+      else if (mm_c_q == 1) v_raddr = {mm_a_q, {AW{1'b0}}};
+      else if (mm_c_q == 2) t_raddr = {AW{1'b0}};
+    end
+    // ... and writes: t_{j-1} from the A stage, t_{s-1} from the tail
+    if (av_q && aj_q != {AW{1'b0}}) begin
+      t_we = 1'b1;
+      if (alast_q && mm_den_q) begin
+        v_we    = 1'b1;
+        v_waddr = {mm_d_q, aj_q - 1'b1};
+        v_wdata = sum[W-1:0];
+      end
+    end
+    if (tv_q) begin
+      t_we    = 1'b1;
+      t_waddr = s_m1;
+      t_wdata = c_q[W-1:0];
+      if (tlast_q && mm_den_q) begin
+        v_we    = 1'b1;
+        v_waddr = {mm_d_q, s_m1};
+        v_wdata = c_q[W-1:0];
+      end
+    end
+    if (st_q == ST_NINV0) n_raddr = {AW{1'b0}};
+    if (st_q == ST_CMP || st_q == ST_OUTRD || st_q == ST_OUTV) begin
+      n_raddr = oj_q[AW-1:0];
+      t_raddr = oj_q[AW-1:0];
+    end
+  end
+
+  // ---- Montgomery product engine ---------------------------------------------------
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      mm_busy_q <= 1'b0;
+      mm_i_q    <= {AW{1'b0}};
+      mm_c_q    <= {(AW+2){1'b0}};
+      mv_q      <= 1'b0;
+      av_q      <= 1'b0;
+      tv_q      <= 1'b0;
+      mm_done_q <= 1'b0;
+    end else begin
+      mm_done_q <= tv_q && tlast_q;
+      if (mm_go_q) begin
+        mm_busy_q <= 1'b1;
+        mm_i_q    <= {AW{1'b0}};
+        mm_c_q    <= {(AW+2){1'b0}};
+      end else if (mm_busy_q) begin
+        if (mm_c_q == mm_c_last) begin
+          mm_c_q <= {(AW+2){1'b0}};
+          mm_i_q <= mm_i_q + 1'b1;
+          if (mm_lastit) mm_busy_q <= 1'b0;
+        end else begin
+          mm_c_q <= mm_c_q + 1'b1;
+        end
+      end
+      mv_q <= mm_issue;
+      av_q <= mv_q;
+      tv_q <= av_q && (aj_q == s_m1);
+    end
+  end
+
+  always @(posedge clk) begin
+    if (mm_busy_q && mm_c_q == 1) b_q <= mm_bone_q ? {{(W-1){1'b0}}, (mm_i_q == {AW{1'b0}})} : v_rdata;
+    if (mm_busy_q && mm_c_q == 4) m_q <= p2[W-1:0];
+    // issue -> M stage
+    mj_q     <= iss_j;
+    mfirst_q <= (mm_i_q == {AW{1'b0}});
+    mlast_q  <= mm_lastit;
+    // M -> A stage
+    aj_q     <= mj_q;
+    alast_q  <= mlast_q;
+    td_q     <= mfirst_q ? {W{1'b0}} : t_rdata;
+    // A stage -> tail
+    tlast_q  <= alast_q;
+    if (av_q) c_q <= sum[2*W+1:W];
+  end
+
+  // ---- top-level sequence ------------------------------------------------------------
+  wire ebit = e_rdata[k_q[LW-1:0]];
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      st_q      <= ST_IDLE;
+      s_q       <= {(AW+1){1'b0}};
+      k_q       <= {EBW{1'b0}};
+      nk_q      <= {(LW+1){1'b0}};
+      acc_q     <= 2'd2;
+      tmp_q     <= 2'd3;
+      oj_q      <= {(AW+1){1'b0}};
+      ov_q      <= 1'b0;
+      ebits_q   <= {EBW{1'b0}};
+      borrow_q  <= 1'b0;
+      ge_q      <= 1'b0;
+      cyc_q     <= 32'd0;
+      mm_go_q   <= 1'b0;
+      mm_a_q    <= 2'd0;
+      mm_b_q    <= 2'd0;
+      mm_d_q    <= 2'd0;
+      mm_bone_q <= 1'b0;
+      mm_den_q  <= 1'b0;
+    end else begin
+      mm_go_q <= 1'b0;
+      if (st_q != ST_IDLE && st_q != ST_OUTRD && st_q != ST_OUTV) cyc_q <= cyc_q + 32'd1;
+      case (st_q)
+        ST_IDLE: begin
+          if (start_valid_i) begin
+            st_q  <= ST_NINV0;
+            s_q     <= start_nwords_i;
+            ebits_q <= start_ebits_i;
+            k_q     <= start_ebits_i - 1'b1;
+            acc_q <= 2'd2;
+            tmp_q <= 2'd3;
+            cyc_q <= 32'd1;
+          end
+        end
+        ST_NINV0: begin                 // n_0 is being read
+          st_q <= ST_NINV;
+          nk_q <= {(LW+1){1'b0}};
+        end
+        ST_NINV: begin
+          // y = n0^-1 mod 2^(k+1) from y mod 2^k: bit k of np = n0*y decides
+          if (nk_q == {(LW+1){1'b0}}) begin
+            n0_q <= n_rdata;
+            ny_q <= {{(W-1){1'b0}}, 1'b1};
+            np_q <= n_rdata;
+            nk_q <= 1;
+          end else if (nk_q != LAST_NK) begin
+            if (np_q[nk_q[LW-1:0]]) begin
+              ny_q <= ny_q | ({{(W-1){1'b0}}, 1'b1} << nk_q[LW-1:0]);
+              np_q <= np_q + (n0_q << nk_q[LW-1:0]);
+            end
+            nk_q <= nk_q + 1'b1;
+          end else begin
+            ninv_q    <= ~ny_q + 1'b1;  // n' = -n0^-1
+            st_q      <= ST_XM;         // xm = x * R^2 / R = x*R mod n
+            mm_go_q   <= 1'b1;
+            mm_a_q    <= SL_X;
+            mm_b_q    <= SL_R2;
+            mm_bone_q <= 1'b0;
+            mm_d_q    <= SL_X;
+            mm_den_q  <= 1'b1;
+          end
+        end
+        ST_XM: begin
+          if (mm_done_q) begin          // acc = R^2 * 1 / R = R mod n
+            st_q      <= ST_ONE;
+            mm_go_q   <= 1'b1;
+            mm_a_q    <= SL_R2;
+            mm_bone_q <= 1'b1;
+            mm_d_q    <= acc_q;
+          end
+        end
+        ST_ONE, ST_MUL: begin
+          if (mm_done_q) begin
+            // after a multiply: keep it iff the exponent bit is set
+            if (st_q == ST_MUL && ebit) begin
+              acc_q <= tmp_q;
+              tmp_q <= acc_q;
+            end
+            if (st_q == ST_MUL) k_q <= k_q - 1'b1;
+            if ((st_q == ST_ONE && ebits_q == {EBW{1'b0}}) ||
+                (st_q == ST_MUL && k_q == {EBW{1'b0}})) begin
+              st_q      <= ST_FIN;      // out of Montgomery form: acc * 1 / R
+              mm_go_q   <= 1'b1;
+              mm_a_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_bone_q <= 1'b1;
+              mm_den_q  <= 1'b0;
+            end else begin
+              st_q      <= ST_SQ;       // acc = acc^2
+              mm_go_q   <= 1'b1;
+              mm_a_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_b_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_bone_q <= 1'b0;
+              mm_d_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_den_q  <= 1'b1;
+            end
+          end
+        end
+        ST_SQ: begin
+          if (mm_done_q) begin          // tmp = acc * xm
+            st_q      <= ST_MUL;
+            mm_go_q   <= 1'b1;
+            mm_a_q    <= acc_q;
+            mm_b_q    <= SL_X;
+            mm_bone_q <= 1'b0;
+            mm_d_q    <= tmp_q;
+          end
+        end
+        ST_FIN: begin
+          if (mm_done_q) begin
+            st_q     <= ST_CMP;
+            oj_q     <= {(AW+1){1'b0}};
+            ov_q     <= 1'b0;
+            borrow_q <= 1'b0;
+          end
+        end
+        ST_CMP: begin
+          // borrow of t - n over all s words: word oj is read while word
+          // oj-1 (read last cycle) is subtracted
+          ov_q <= 1'b1;
+          oj_q <= oj_q + 1'b1;
+          if (ov_q) borrow_q <= dif[W];
+          if (ov_q && oj_q == s_q) begin
+            ge_q     <= ~dif[W];
+            borrow_q <= 1'b0;
+            oj_q     <= {(AW+1){1'b0}};
+            st_q     <= ST_OUTRD;
+          end
+        end
+        ST_OUTRD: st_q <= ST_OUTV;
+        ST_OUTV: begin
+          if (res_ready_i) begin
+            borrow_q <= dif[W];
+            if (oj_q[AW-1:0] == s_m1) begin
+              st_q <= ST_IDLE;
+            end else begin
+              oj_q <= oj_q + 1'b1;
+              st_q <= ST_OUTRD;
+            end
+          end
+        end
+        default: st_q <= ST_IDLE;
+      endcase
+    end
+  end
+
+  assign wr_ready_o    = (st_q == ST_IDLE);
+  assign start_ready_o = (st_q == ST_IDLE);
+  assign res_valid_o   = (st_q == ST_OUTV);
+  assign res_data_o    = ge_q ? dif[W-1:0] : t_rdata;
+  assign res_last_o    = (oj_q[AW-1:0] == s_m1);
+  assign cycles_o      = cyc_q;
+endmodule

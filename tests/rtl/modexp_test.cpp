@@ -1,0 +1,271 @@
+// Montgomery modexp core (rtl/modexp/modexp_core.v) against GMP's mpz_powm:
+// random 1024- and 2048-bit moduli (top bit set, and shorter ones), the
+// exponents 0, 1, 3, 65537, random lengths and full length, the bases 0, 1,
+// n-1 and random; and a constant-time test (cycle count independent of the
+// exponent's and the base's values).
+#include <gtest/gtest.h>
+#include <gmp.h>
+#include <cstdio>
+#include "Vmodexp.h"
+#include "rtl_harness.h"
+
+using namespace fhsm_rtl;
+
+namespace {
+
+constexpr unsigned W = 16;
+
+struct Z {
+  mpz_t v;
+  Z() { mpz_init(v); }
+  explicit Z(unsigned long x) { mpz_init_set_ui(v, x); }
+  Z(const Z& o) { mpz_init_set(v, o.v); }
+  Z& operator=(const Z& o) { mpz_set(v, o.v); return *this; }
+  ~Z() { mpz_clear(v); }
+  bool operator==(const Z& o) const { return mpz_cmp(v, o.v) == 0; }
+  std::string hex() const {
+    char* s = mpz_get_str(nullptr, 16, v);
+    std::string r(s);
+    free(s);
+    return r;
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const Z& z) { return os << "0x" << z.hex(); }
+
+// words of W bits, least significant first, exactly n of them
+std::vector<uint32_t> to_words(const Z& z, unsigned n) {
+  std::vector<uint32_t> w(n, 0);
+  Z t(z);
+  for (unsigned i = 0; i < n; ++i) {
+    w[i] = static_cast<uint32_t>(mpz_fdiv_ui(t.v, 1u << W));
+    mpz_fdiv_q_2exp(t.v, t.v, W);
+  }
+  EXPECT_EQ(mpz_sgn(t.v), 0) << "operand does not fit";
+  return w;
+}
+
+Z random_bits(gmp_randstate_t rs, unsigned bits, bool top) {
+  Z z;
+  mpz_urandomb(z.v, rs, bits);
+  if (top && bits) mpz_setbit(z.v, bits - 1);
+  return z;
+}
+
+unsigned nwords_for(unsigned nbits) { return (nbits + 2 + W - 1) / W; }  // W*s >= nbits + 2
+
+struct Modexp {
+  Dut<Vmodexp> d;
+  Vmodexp* m = d.m.get();
+  uint32_t cycles = 0;
+
+  void write(unsigned sel, const std::vector<uint32_t>& words) {
+    for (unsigned i = 0; i < words.size(); ++i) {
+      m->wr_sel_i = sel;
+      m->wr_addr_i = i;
+      m->wr_data_i = words[i];
+      m->wr_valid_i = 1;
+      m->eval();
+      if (!m->wr_ready_o) throw std::runtime_error("wr_ready low while idle");
+      d.tick();
+    }
+    m->wr_valid_i = 0;
+    m->eval();
+  }
+
+  // x^e mod n on the core; R^2 mod n is the host's precomputation.
+  Z powm(const Z& x, const Z& e, const Z& n) {
+    unsigned nbits = mpz_sizeinbase(n.v, 2);
+    unsigned s = nwords_for(nbits);
+    unsigned ebits = mpz_sgn(e.v) ? mpz_sizeinbase(e.v, 2) : 0;
+    Z r2;
+    mpz_setbit(r2.v, 2 * W * s);
+    mpz_mod(r2.v, r2.v, n.v);
+    write(0, to_words(n, s));
+    write(1, to_words(x, s));
+    write(2, to_words(r2, s));
+    write(3, to_words(e, (ebits + W - 1) / W));
+    m->start_nwords_i = s;
+    m->start_ebits_i = ebits;
+    m->start_valid_i = 1;
+    m->eval();
+    d.tick();
+    m->start_valid_i = 0;
+    m->res_ready_i = 0;
+    m->eval();
+    uint64_t guard = 0;
+    while (!m->res_valid_o) {
+      d.tick();
+      if (++guard > 400000000ull) throw std::runtime_error("modexp never finished");
+    }
+    cycles = m->cycles_o;
+    Z r;
+    for (unsigned i = 0; i < s; ++i) {
+      if (!m->res_valid_o) throw std::runtime_error("result word missing");
+      Z w(m->res_data_o);
+      mpz_mul_2exp(w.v, w.v, W * i);
+      mpz_add(r.v, r.v, w.v);
+      EXPECT_EQ(m->res_last_o != 0, i == s - 1);
+      m->res_ready_i = (i % 3) != 1;  // exercise backpressure
+      m->eval();
+      while (!m->res_ready_i) {
+        d.tick();
+        m->res_ready_i = 1;
+        m->eval();
+      }
+      d.tick();
+      for (unsigned g = 0; g < 3 && !m->res_valid_o && i + 1 < s; ++g) d.tick();
+    }
+    m->res_ready_i = 0;
+    m->eval();
+    if (!m->start_ready_o) throw std::runtime_error("not idle after the result");
+    return r;
+  }
+};
+
+Z ref_powm(const Z& x, const Z& e, const Z& n) {
+  Z r;
+  mpz_powm(r.v, x.v, e.v, n.v);
+  return r;
+}
+
+// Random odd modulus with exactly `bits` bits (so the top bit is set).
+Z random_modulus(gmp_randstate_t rs, unsigned bits) {
+  Z n = random_bits(rs, bits, true);
+  mpz_setbit(n.v, 0);
+  return n;
+}
+
+struct Case { unsigned nbits; int exp_kind; int base_kind; };
+
+// exp_kind: 0 -> e = 0, 1 -> 1, 2 -> 3, 3 -> 65537, 4 -> random 2..96 bits,
+//           5 -> full length (nbits bits, top bit set)
+// base_kind: 0 -> 0, 1 -> 1, 2 -> n-1, 3.. -> random < n
+void run_cases(Modexp& mx, gmp_randstate_t rs, const std::vector<Case>& cases) {
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    Z n = random_modulus(rs, c.nbits);
+    Z e;
+    switch (c.exp_kind) {
+      case 0: break;
+      case 1: mpz_set_ui(e.v, 1); break;
+      case 2: mpz_set_ui(e.v, 3); break;
+      case 3: mpz_set_ui(e.v, 65537); break;
+      case 4: e = random_bits(rs, 2 + gmp_urandomm_ui(rs, 95), true); break;
+      default: e = random_bits(rs, c.nbits, true); break;
+    }
+    Z x;
+    if (c.base_kind == 1) mpz_set_ui(x.v, 1);
+    else if (c.base_kind == 2) mpz_sub_ui(x.v, n.v, 1);
+    else if (c.base_kind >= 3) mpz_urandomm(x.v, rs, n.v);
+    Z got = mx.powm(x, e, n);
+    ASSERT_EQ(got, ref_powm(x, e, n)) << "case " << i << " nbits " << c.nbits << " e " << e
+                                      << " x " << x << " n " << n;
+  }
+}
+
+// Exact cycle count of the core (see modexp_core.v): it depends on s and
+// ebits only.
+uint64_t modexp_cycles(unsigned s, unsigned ebits) {
+  uint64_t mm = uint64_t(s) * (s + 4) + 3;
+  return (W + 2) + (2ull * ebits + 3) * (mm + 2) + (s + 2);
+}
+
+}  // namespace
+
+TEST(Modexp, SmallModuliEdgeCases) {
+  Modexp mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 1);
+  std::vector<Case> cases;
+  for (unsigned nbits : {3u, 14u, 15u, 16u, 17u, 30u, 62u, 64u, 65u, 127u, 128u, 200u})
+    for (int ek = 0; ek <= 5; ++ek)
+      for (int bk = 0; bk <= 3; ++bk) cases.push_back({nbits, ek, bk});
+  run_cases(mx, rs, cases);
+  gmp_randclear(rs);
+}
+
+TEST(Modexp, Random1024) {
+  Modexp mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 1024);
+  std::vector<Case> cases;
+  // 50 exponentiations: every exponent kind with every base kind, 8 of them
+  // with full-length exponents; most moduli 1024 bits (top bit set), some
+  // shorter (1000 and 1022 bits).
+  for (int i = 0; i < 50; ++i) {
+    int ek = (i < 8) ? 5 : (i % 5);
+    int bk = i % 4 == 3 ? 3 + i : i % 4;
+    unsigned nbits = (i % 10 == 9) ? 1000 : (i % 10 == 8) ? 1022 : 1024;
+    cases.push_back({nbits, ek, bk});
+  }
+  run_cases(mx, rs, cases);
+  gmp_randclear(rs);
+}
+
+TEST(Modexp, Random2048) {
+  Modexp mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 2048);
+  std::vector<Case> cases = {
+      {2048, 5, 3}, {2048, 5, 2}, {2048, 3, 3}, {2048, 2, 3}, {2048, 1, 3},
+      {2048, 0, 3}, {2048, 4, 2}, {2048, 3, 1}, {2048, 4, 0}, {2047, 3, 3},
+  };
+  run_cases(mx, rs, cases);
+  gmp_randclear(rs);
+}
+
+// Same modulus; random exponents of one bit length and several bases
+// (including 0, 1, n-1): every run takes exactly the same number of cycles,
+// and that number is the published formula.
+TEST(Modexp, ConstantTime) {
+  Modexp mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 99);
+  for (unsigned nbits : {1024u, 521u}) {
+    Z n = random_modulus(rs, nbits);
+    unsigned s = nwords_for(nbits);
+    const unsigned ebits = 160;
+    std::vector<Z> bases(3);
+    mpz_set_ui(bases[1].v, 1);
+    mpz_sub_ui(bases[2].v, n.v, 1);
+    for (int i = 0; i < 3; ++i) {
+      Z x;
+      mpz_urandomm(x.v, rs, n.v);
+      bases.push_back(x);
+    }
+    std::vector<Z> exps;
+    Z e_sparse, e_dense;                      // 1000...0001 and 1111...1111
+    mpz_setbit(e_sparse.v, ebits - 1);
+    mpz_setbit(e_sparse.v, 0);
+    mpz_setbit(e_dense.v, ebits);
+    mpz_sub_ui(e_dense.v, e_dense.v, 1);
+    exps.push_back(e_sparse);
+    exps.push_back(e_dense);
+    for (int i = 0; i < 3; ++i) exps.push_back(random_bits(rs, ebits, true));
+    for (size_t bi = 0; bi < bases.size(); ++bi) {
+      for (size_t ei = 0; ei < exps.size(); ++ei) {
+        if (bi != ei % bases.size() && bi > 2 && ei > 1) continue;  // keep it short
+        Z got = mx.powm(bases[bi], exps[ei], n);
+        EXPECT_EQ(got, ref_powm(bases[bi], exps[ei], n));
+        EXPECT_EQ(mx.cycles, modexp_cycles(s, ebits)) << "base " << bi << " exp " << ei;
+      }
+    }
+  }
+  gmp_randclear(rs);
+}
+
+// Prints the cycle counts behind the README table (not a pass/fail check of
+// speed; the counts themselves are checked in ConstantTime).
+TEST(Modexp, CycleReport) {
+  for (unsigned nbits : {1024u, 2048u, 4096u}) {
+    unsigned s = nwords_for(nbits);
+    std::printf("modexp %u-bit modulus, %u-bit exponent: %llu cycles (%u words, %llu per product)\n",
+                nbits, nbits, static_cast<unsigned long long>(modexp_cycles(s, nbits)), s,
+                static_cast<unsigned long long>(uint64_t(s) * (s + 4) + 3));
+  }
+}
