@@ -8,9 +8,10 @@
 //     the rounds and the key expansion.
 //   * Round keys expanded once per key into four 16x32 block RAMs, one per
 //     column, so a whole round key can be read in one cycle: the rounds read
-//     one word per cycle (in reverse round order for decryption: the
-//     straightforward inverse cipher, so the same round keys serve both) and
-//     the first AddRoundKey (whitening) reads all four words in the cycle the
+//     one word per cycle, one cycle ahead into a register (in reverse round
+//     order for decryption, where the equivalent inverse cipher's
+//     InvMixColumns of the round key is applied in that fetch stage), and the
+//     first AddRoundKey (whitening) reads all four words in the cycle the
 //     block is taken, so it costs no cycle and no 128-bit key registers.
 //   * The CTR counter is incremented 32 bits per cycle (carry pipelined over
 //     the next 3 cycles, long before the next block): no 128-bit carry chain.
@@ -142,6 +143,9 @@ module aes_core (
   reg  [3:0]  rk_raddr;
   reg  [1:0]  rk_rsel;      // word of the round key used next cycle
   reg  [1:0]  rk_rsel_q;
+  reg         rk_mix;
+  reg         rk_mix_q;     // the word read is a middle decryption round key
+  reg  [31:0] rk_q;         // round key word of the column computed next cycle
   reg  [31:0] rk_wdata;
   wire [127:0] rk_round;    // the four words of the round key read
   generate
@@ -155,10 +159,12 @@ module aes_core (
   wire [31:0] rk_rdata = rk_round[127 - 32*rk_rsel_q -: 32];
 
   // ---- column result (the cycle after a column was issued) ---------------------
-  wire [31:0] s_rk    = sb_word ^ rk_rdata;
-  wire [31:0] mc_out  = mixcol(dec_eff ? inv_pre(s_rk) : sb_word);
-  wire [31:0] col_res = dec_eff ? (plast_q ? s_rk : mc_out)
-                                : ((plast_q ? sb_word : mc_out) ^ rk_rdata);
+  // Decryption uses the equivalent inverse cipher (FIPS-197 5.3.5): round keys
+  // of the middle rounds go through InvMixColumns (in the stage that fetches
+  // them, off the critical path), so both directions compute
+  // MixColumns'(SubBytes'(column)) ^ round key.
+  wire [31:0] mc_out  = mixcol(dec_eff ? inv_pre(sb_word) : sb_word);
+  wire [31:0] col_res = (plast_q ? sb_word : mc_out) ^ rk_q;
   wire [127:0] new_state = {nxt_q, col_res};
   // Round r+1 column 0 is issued while column 3 of round r is computed: its
   // bytes come from the new state (encrypt: row i of column i, decrypt: row i
@@ -177,6 +183,14 @@ module aes_core (
   wire [5:0]  k_back   = ki_q - {2'b00, nk_q};       // index of w[i-Nk]
 
   wire in_fire  = in_valid_i && in_ready_o;
+  // Round key fetch, one cycle ahead of the issue that uses it: while running,
+  // for the next (round, column); in the cycle a block is taken, for round 1
+  // column 0 (in_fire is only the last select, it is a late signal).
+  wire [3:0] run_r     = (j_q == 2'd3) ? r_q + 4'd1 : r_q;
+  wire [3:0] run_addr  = dec_eff ? nr_q - run_r : run_r;
+  wire       run_mix   = dec_eff && (run_r != nr_q);
+  wire [3:0] first_addr = dec_eff ? nr_q - 4'd1 : 4'd1;
+  wire [3:0] white_addr = dec_eff ? nr_q : 4'd0;      // whitening key
   wire key_go   = (st_q == ST_IDLE) && key_valid_i;
   wire key_last = (st_q == ST_KEYLD) && (ki_q[3:0] == nk_q - 4'd1);
 
@@ -197,8 +211,9 @@ module aes_core (
     rk_we    = 1'b0;
     rk_waddr = ki_q;
     rk_wdata = k_new;
-    rk_raddr = dec_eff ? nr_q - r_q : r_q;
-    rk_rsel  = j_q;
+    rk_raddr = run_addr;
+    rk_rsel  = j_q + 2'd1;
+    rk_mix   = run_mix;
     if (st_q == ST_KEYLD) begin
       rk_we    = 1'b1;
       rk_wdata = key_word;
@@ -207,7 +222,9 @@ module aes_core (
       rk_raddr = k_back[5:2];
       rk_rsel  = k_back[1:0];
     end else if (st_q != ST_RUN) begin
-      rk_raddr = dec_eff ? nr_q : 4'd0;   // whitening key for the next block
+      rk_raddr = in_fire ? first_addr : white_addr;
+      rk_rsel  = 2'd0;
+      rk_mix   = in_fire && dec_eff;
     end
   end
 
@@ -292,12 +309,16 @@ module aes_core (
       // the whitening key read now is valid next cycle unless the direction
       // or the key changes in this cycle
       wk_ok_q <= (st_q == ST_IDLE || st_q == ST_LAST || st_q == ST_OUT) &&
-                 !(cfg_valid_i && cfg_ready_o) && !key_go;
+                 !(cfg_valid_i && cfg_ready_o) && !key_go && !in_fire;
     end
   end
 
   // ---- data registers (no reset: written before they are read) ---------------
-  always @(posedge clk) rk_rsel_q <= rk_rsel;
+  always @(posedge clk) begin
+    rk_rsel_q <= rk_rsel;
+    rk_mix_q  <= rk_mix;
+    rk_q      <= rk_mix_q ? mixcol(inv_pre(rk_rdata)) : rk_rdata;
+  end
 
   always @(posedge clk) begin
     if (st_q == ST_KEYLD && ki_q[3:0] == nk_q - 4'd1) kw_q <= key_word;

@@ -3,7 +3,7 @@
 // 39 pins of an UP5K sg48, so input words come from a 32-bit LFSR and the
 // digest is XOR-folded into one registered pin. Everything stays observable,
 // so nothing is optimized away. Harness cost: ~32 FF + ~90 LUT.
-module synth_sha256 #(
+module synth_sha2 #(
   parameter integer WORD = 32
 ) (
   input  wire clk,

