@@ -4,11 +4,14 @@
 //   WORD = 64: SHA-512 / SHA-384 (80 rounds, 1024-bit blocks)
 // Datapath only: no padding, no bus knowledge (sha2_wrap.v pads a word stream).
 //
-// Interface: blk_valid_i/blk_ready_o handshake takes one block (word 0 in the
-// top bits, i.e. message byte order); blk_init_i with the block starts a new
-// message from the IV selected by mode_i (0: SHA-256/512, 1: SHA-224/384).
-// blk_i is consumed in the handshake cycle (loaded straight into the message
-// schedule), so the source may change it right after.
+// Interface: blk_valid_i/blk_ready_o handshake starts one block; blk_init_i
+// with it starts a new message from the IV selected by mode_i (0: SHA-256/512,
+// 1: SHA-224/384). The block's 16 words are read from the source's buffer
+// (a synchronous RAM in sha2_wrap): the core drives blk_raddr_o and takes
+// blk_rdata_i one cycle later, word t in round t-1 (word 0 in the handshake
+// cycle, from the address 0 the core presents while idle). blk_release_o
+// pulses when the last word has been read: from the next cycle on the source
+// may reuse the buffer, while the core still runs the remaining rounds.
 // digest_o holds H0..H7 (H0 in the top bits) once blk_ready_o is high again.
 //
 // Timing: 1 load cycle + ROUNDS round cycles + 1 final-add cycle per block,
@@ -17,10 +20,12 @@
 // included), so it reads exactly blocks * (ROUNDS + 2).
 //
 // Timing closure: the round adds h + K[t] + W[t] one cycle ahead (pre_q: h of
-// round t+1 is g of round t, W[t+1] is w[1] of the schedule window, K comes
-// from a synchronous ROM addressed two rounds ahead); the remaining sums are
-// carry-save compressed so each round has a single carry-propagate adder per
-// output (a and e).
+// round t+1 is g of round t, K comes from a synchronous ROM addressed two
+// rounds ahead, W[t+1] is the block word or the schedule word produced in
+// round t); the remaining sums are carry-save compressed so each round has a
+// single carry-propagate adder per output (a, e and pre).
+// Area: the 16-word schedule window is a plain shift register (no load mux:
+// block words enter it one per round, like computed words).
 module sha2_core #(
   parameter integer WORD = 32
 ) (
@@ -30,7 +35,9 @@ module sha2_core #(
   output wire                 blk_ready_o,
   input  wire                 blk_init_i,
   input  wire                 mode_i,
-  input  wire [16*WORD-1:0]   blk_i,
+  output wire [3:0]           blk_raddr_o,
+  input  wire [WORD-1:0]      blk_rdata_i,
+  output wire                 blk_release_o,
   output wire [8*WORD-1:0]    digest_o,
   output wire [31:0]          cycles_o
 );
@@ -39,7 +46,7 @@ module sha2_core #(
 
   reg  [1:0]        st_q, st_d;
   reg  [6:0]        t_q, t_d;
-  reg  [WORD-1:0]   w_q [0:15];
+  reg  [WORD-1:0]   w_q [0:15];  // W[t-15] .. W[t] in round t (w_q[15] newest)
   reg  [WORD-1:0]   h_q [0:7];     // chaining value H0..H7
   reg  [WORD-1:0]   v_q [0:7];     // working variables a..h
   reg  [WORD-1:0]   pre_q;         // h + K[t] + W[t] of the current round
@@ -135,14 +142,28 @@ module sha2_core #(
   wire [WORD-1:0] ac2 = csa_c(as1, ac1, maj);
   wire [WORD-1:0] a_new = as2 + ac2;
   wire [WORD-1:0] e_new = es + ec;
-  // message schedule: W[t+16] = s1(W[t+14]) + W[t+9] + s0(W[t+1]) + W[t]
-  wire [WORD-1:0] ws1 = csa_s(ssig1(w_q[14]), w_q[9], ssig0(w_q[1]));
-  wire [WORD-1:0] wc1 = csa_c(ssig1(w_q[14]), w_q[9], ssig0(w_q[1]));
-  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, w_q[0]);
-  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, w_q[0]);
-  wire [WORD-1:0] w_new = ws2 + wc2;
-
   wire load = (st_q == ST_IDLE) && blk_valid_i;
+
+  // W[t+1], entering the window in round t (in the load cycle: W[0]):
+  //   t+1 < 16: the block word; else s1(W[t-1]) + W[t-6] + s0(W[t-14]) + W[t-15]
+  wire use_blk = load || (t_q < 7'd15);
+  wire [WORD-1:0] op1 = use_blk ? blk_rdata_i : ssig1(w_q[14]);
+  wire [WORD-1:0] op2 = use_blk ? {WORD{1'b0}} : w_q[9];
+  wire [WORD-1:0] op3 = use_blk ? {WORD{1'b0}} : ssig0(w_q[1]);
+  wire [WORD-1:0] op4 = use_blk ? {WORD{1'b0}} : w_q[0];
+  wire [WORD-1:0] ws1 = csa_s(op2, op3, op4);
+  wire [WORD-1:0] wc1 = csa_c(op2, op3, op4);
+  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, op1);
+  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, op1);
+  wire [WORD-1:0] w_next = ws2 + wc2;
+  // pre = h' + K[t+1] + W[t+1] (h' = g, or the chaining value's h at load),
+  // with W[t+1] still in carry-save form: one carry-propagate adder
+  wire [WORD-1:0] h_base = load ? (blk_init_i ? iv[WORD-1:0] : h_q[7]) : v_q[6];
+  wire [WORD-1:0] ps1 = csa_s(h_base, k_q, ws2);
+  wire [WORD-1:0] pc1 = csa_c(h_base, k_q, ws2);
+  wire [WORD-1:0] ps2 = csa_s(ps1, pc1, wc2);
+  wire [WORD-1:0] pc2 = csa_c(ps1, pc1, wc2);
+  wire [WORD-1:0] pre_next = ps2 + pc2;
 
   // ---- control ---------------------------------------------------------------
   always @(*) begin
@@ -180,16 +201,17 @@ module sha2_core #(
   // ---- datapath registers (no reset needed: written before use) ------------
   integer i;
   always @(posedge clk) begin
+    if (load || st_q == ST_ROUND) begin
+      for (i = 0; i < 15; i = i + 1) w_q[i] <= w_q[i+1];
+      w_q[15] <= w_next;
+      pre_q   <= pre_next;
+    end
     if (load) begin
-      for (i = 0; i < 16; i = i + 1) w_q[i] <= blk_i[(15-i)*WORD +: WORD];
       for (i = 0; i < 8; i = i + 1) begin
         v_q[i] <= blk_init_i ? iv[(7-i)*WORD +: WORD] : h_q[i];
         if (blk_init_i) h_q[i] <= iv[(7-i)*WORD +: WORD];
       end
-      pre_q <= (blk_init_i ? iv[WORD-1:0] : h_q[7]) + k_q + blk_i[15*WORD +: WORD];
     end else if (st_q == ST_ROUND) begin
-      for (i = 0; i < 15; i = i + 1) w_q[i] <= w_q[i+1];
-      w_q[15] <= w_new;
       v_q[0]  <= a_new;
       v_q[1]  <= v_q[0];
       v_q[2]  <= v_q[1];
@@ -198,7 +220,6 @@ module sha2_core #(
       v_q[5]  <= v_q[4];
       v_q[6]  <= v_q[5];
       v_q[7]  <= v_q[6];
-      pre_q   <= v_q[6] + k_q + w_q[1];
     end else if (st_q == ST_FINAL) begin
       for (i = 0; i < 8; i = i + 1) h_q[i] <= h_q[i] + v_q[i];
     end
@@ -210,7 +231,9 @@ module sha2_core #(
     else if (load || st_q != ST_IDLE) cyc_q <= cyc_q + 32'd1;
   end
 
-  assign blk_ready_o = (st_q == ST_IDLE);
+  assign blk_ready_o   = (st_q == ST_IDLE);
+  assign blk_raddr_o   = k_addr[3:0];          // same schedule as K: word t+2 in round t
+  assign blk_release_o = (st_q == ST_ROUND) && (t_q == 7'd14);
   assign cycles_o    = cyc_q;
   genvar g;
   generate

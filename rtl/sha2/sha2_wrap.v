@@ -11,9 +11,10 @@
 // Output (valid/ready): dig_o = H0..H7 (H0 in the top bits); SHA-224/384
 // take the top 224/384 bits. cycles_o: core cycles spent on the message.
 //
-// The block buffer is released as soon as the core has loaded it, so the
-// next block (16 input cycles) fills while the core runs its 64/80 rounds:
-// the stream is limited by the core, not by the input port.
+// Blocks are buffered in a two-block RAM (block RAM on FPGAs, not flip-flops):
+// one half fills while the core reads the other, and a half is free again as
+// soon as the core has read its last word (round 14), so the input port
+// never limits the stream: 66 (SHA-256) / 82 (SHA-512) cycles per block.
 // Message length is counted in 64 bits (so at most 2^61 bytes per message).
 module sha2_wrap #(
   parameter integer WORD = 32
@@ -36,9 +37,10 @@ module sha2_wrap #(
   localparam [WORD-1:0] PAD80 = {8'h80, {(WORD-8){1'b0}}};
 
   reg  [1:0]      st_q;
-  reg  [WORD-1:0] buf_q [0:15];
-  reg  [3:0]      idx_q;
-  reg             full_q;     // buffer holds a complete block for the core
+  reg  [3:0]      idx_q;      // next word written in the half being filled
+  reg             wh_q;       // half being filled
+  reg             ch_q;       // half the core reads (or will read next)
+  reg  [1:0]      full_q;     // per half: holds a complete block
   reg             first_q;    // next block sent is the first of a message
   reg             pad80_q;    // the 0x80 byte has been placed
   reg             lenph_q;    // the length's high word has been written
@@ -47,18 +49,16 @@ module sha2_wrap #(
   reg  [63:0]     len_q;      // message length in bits
 
   wire            core_ready;
-  wire [16*WORD-1:0] blk;
-  genvar g;
-  generate
-    for (g = 0; g < 16; g = g + 1) begin : g_blk
-      assign blk[(15-g)*WORD +: WORD] = buf_q[g];
-    end
-  endgenerate
+  wire [3:0]      core_raddr;
+  wire [WORD-1:0] core_rdata;
+  wire            core_release;
+  wire            wfull = full_q[wh_q];     // the half to write is still in use
 
   sha2_core #(.WORD(WORD)) u_core (
     .clk(clk), .rst_n(rst_n),
-    .blk_valid_i(full_q), .blk_ready_o(core_ready),
-    .blk_init_i(first_q), .mode_i(mode_q), .blk_i(blk),
+    .blk_valid_i(full_q[ch_q]), .blk_ready_o(core_ready),
+    .blk_init_i(first_q), .mode_i(mode_q),
+    .blk_raddr_o(core_raddr), .blk_rdata_i(core_rdata), .blk_release_o(core_release),
     .digest_o(dig_o), .cycles_o(cycles_o)
   );
 
@@ -77,8 +77,8 @@ module sha2_wrap #(
     end
   endgenerate
 
-  wire in_fire  = (st_q == ST_IN) && !full_q && in_valid_i;
-  wire blk_fire = full_q && core_ready;
+  wire in_fire  = (st_q == ST_IN) && !wfull && in_valid_i;
+  wire blk_fire = full_q[ch_q] && core_ready;
 
   reg  [WORD-1:0] wr_data;
   reg             wr_en;
@@ -88,7 +88,7 @@ module sha2_wrap #(
     if (in_fire) begin
       wr_en   = 1'b1;
       wr_data = in_last_i ? last_word : in_data_i;
-    end else if (st_q == ST_PAD && !full_q) begin
+    end else if (st_q == ST_PAD && !wfull) begin
       wr_en = 1'b1;
       if (lenph_q)                    wr_data = len_q[WORD-1:0];
       else if (pad80_q && idx_q == 4'd14) wr_data = len_hi;
@@ -96,15 +96,17 @@ module sha2_wrap #(
     end
   end
 
-  always @(posedge clk) begin
-    if (wr_en) buf_q[idx_q] <= wr_data;
-  end
+  fhsm_ram #(.AW(5), .DW(WORD)) u_buf (
+    .clk(clk), .we_i(wr_en), .waddr_i({wh_q, idx_q}), .wdata_i(wr_data),
+    .re_i(1'b1), .raddr_i({ch_q, core_raddr}), .rdata_o(core_rdata));
 
   always @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       st_q    <= ST_IN;
       idx_q   <= 4'd0;
-      full_q  <= 1'b0;
+      wh_q    <= 1'b0;
+      ch_q    <= 1'b0;
+      full_q  <= 2'b00;
       started_q <= 1'b0;
       first_q <= 1'b1;
       pad80_q <= 1'b0;
@@ -112,13 +114,20 @@ module sha2_wrap #(
       mode_q  <= 1'b0;
       len_q   <= 64'd0;
     end else begin
-      if (blk_fire) begin
-        full_q  <= 1'b0;
-        first_q <= 1'b0;
+      if (blk_fire) first_q <= 1'b0;
+      // a half is released by the core after its last word was read, and
+      // the core moves on to the other half (the writer never touches a full
+      // half, so set and release never hit the same half in one cycle)
+      if (core_release) begin
+        full_q[ch_q] <= 1'b0;
+        ch_q         <= ~ch_q;
       end
       if (wr_en) begin
         idx_q <= idx_q + 4'd1;
-        if (idx_q == 4'd15) full_q <= 1'b1;
+        if (idx_q == 4'd15) begin
+          full_q[wh_q] <= 1'b1;
+          wh_q         <= ~wh_q;
+        end
       end
       case (st_q)
         ST_IN: begin
@@ -136,7 +145,7 @@ module sha2_wrap #(
           end
         end
         ST_PAD: begin
-          if (!full_q) begin
+          if (!wfull) begin
             if (lenph_q) begin
               lenph_q <= 1'b0;
               st_q    <= ST_WAIT;
@@ -148,8 +157,8 @@ module sha2_wrap #(
           end
         end
         ST_WAIT: begin
-          // the final block has been taken and the core is idle again
-          if (!full_q && core_ready) st_q <= ST_OUT;
+          // every block has been read and the core is idle again
+          if (full_q == 2'b00 && core_ready) st_q <= ST_OUT;
         end
         ST_OUT: begin
           if (dig_ready_i) begin
@@ -164,6 +173,6 @@ module sha2_wrap #(
     end
   end
 
-  assign in_ready_o  = (st_q == ST_IN) && !full_q;
+  assign in_ready_o  = (st_q == ST_IN) && !wfull;
   assign dig_valid_o = (st_q == ST_OUT);
 endmodule

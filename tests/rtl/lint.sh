@@ -8,8 +8,8 @@ cd "$rtl"
 fail=0
 # top | parameters | sources
 configs=(
-  "sha2_wrap|-GWORD=32|sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
-  "sha2_wrap|-GWORD=64|sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
+  "sha2_wrap|-GWORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
+  "sha2_wrap|-GWORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
 )
 [ -f aes/aes_core.v ] && configs+=("aes_core||common/fhsm_ram.v aes/aes_sbox_rom.v aes/aes_core.v")
 [ -f modexp/modexp_core.v ] && configs+=("modexp_core||common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v")
