@@ -84,7 +84,9 @@ module aes_core (
   reg  [7:0]   rcon_q;
   reg  [31:0]  cyc_q;
 
-  wire dec_eff = dec_q && (mode_q != MODE_CTR);
+  // decrypt datapath (CBC/ECB decryption; CTR always encrypts): a flip-flop,
+  // since it selects the datapath on the critical path
+  reg  dec_eff;
 
   // ---- GF(2^8) helpers -------------------------------------------------------
   function [7:0] xt;  // multiply by x
@@ -235,6 +237,7 @@ module aes_core (
       nk_q    <= 4'd4;
       mode_q  <= MODE_ECB;
       dec_q   <= 1'b0;
+      dec_eff <= 1'b0;
       r_q     <= 4'd1;
       j_q     <= 2'd0;
       pv_q    <= 1'b0;
@@ -250,8 +253,9 @@ module aes_core (
       case (st_q)
         ST_IDLE, ST_OUT: begin
           if (cfg_valid_i && cfg_ready_o) begin
-            mode_q <= cfg_mode_i;
-            dec_q  <= cfg_dec_i;
+            mode_q  <= cfg_mode_i;
+            dec_q   <= cfg_dec_i;
+            dec_eff <= cfg_dec_i && (cfg_mode_i != MODE_CTR);
           end
           if (key_go) begin
             st_q  <= ST_KEYLD;

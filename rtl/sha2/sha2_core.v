@@ -51,6 +51,8 @@ module sha2_core #(
   reg  [WORD-1:0]   v_q [0:7];     // working variables a..h
   reg  [WORD-1:0]   pre_q;         // h + K[t] + W[t] of the current round
   reg  [31:0]       cyc_q;
+  reg               idle_q;        // st_q == ST_IDLE
+  reg               ublk_q;        // W[t+1] comes from the block (load, rounds 0..14)
 
   wire [8*WORD-1:0] iv;
   wire [WORD-1:0]   k_q;
@@ -146,7 +148,9 @@ module sha2_core #(
 
   // W[t+1], entering the window in round t (in the load cycle: W[0]):
   //   t+1 < 16: the block word; else s1(W[t-1]) + W[t-6] + s0(W[t-14]) + W[t-15]
-  wire use_blk = load || (t_q < 7'd15);
+  // Datapath selects come straight from flip-flops (idle_q, ublk_q), not from
+  // the handshake: the load only enables the registers.
+  wire use_blk = ublk_q;
   wire [WORD-1:0] op1 = use_blk ? blk_rdata_i : ssig1(w_q[14]);
   wire [WORD-1:0] op2 = use_blk ? {WORD{1'b0}} : w_q[9];
   wire [WORD-1:0] op3 = use_blk ? {WORD{1'b0}} : ssig0(w_q[1]);
@@ -158,7 +162,7 @@ module sha2_core #(
   wire [WORD-1:0] w_next = ws2 + wc2;
   // pre = h' + K[t+1] + W[t+1] (h' = g, or the chaining value's h at load),
   // with W[t+1] still in carry-save form: one carry-propagate adder
-  wire [WORD-1:0] h_base = load ? (blk_init_i ? iv[WORD-1:0] : h_q[7]) : v_q[6];
+  wire [WORD-1:0] h_base = idle_q ? (blk_init_i ? iv[WORD-1:0] : h_q[7]) : v_q[6];
   wire [WORD-1:0] ps1 = csa_s(h_base, k_q, ws2);
   wire [WORD-1:0] pc1 = csa_c(h_base, k_q, ws2);
   wire [WORD-1:0] ps2 = csa_s(ps1, pc1, wc2);
@@ -190,11 +194,15 @@ module sha2_core #(
 
   always @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
-      st_q <= ST_IDLE;
-      t_q  <= 7'd0;
+      st_q   <= ST_IDLE;
+      t_q    <= 7'd0;
+      idle_q <= 1'b1;
+      ublk_q <= 1'b1;
     end else begin
-      st_q <= st_d;
-      t_q  <= t_d;
+      st_q   <= st_d;
+      t_q    <= t_d;
+      idle_q <= (st_d == ST_IDLE);
+      ublk_q <= (st_d == ST_IDLE) || (st_d == ST_ROUND && t_d < 7'd15);
     end
   end
 
