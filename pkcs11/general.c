@@ -52,15 +52,20 @@ void p11_leave(void)
  * (its mutexes may be held by threads that do not exist here). */
 static void abandon_parent_state(void)
 {
-	for (size_t i = 0; i < p11.nslots; i++)
-		p11_slot_logout(p11.slots[i]);
+	for (size_t i = 0; i < p11.nslots; i++) {
+		fhsm_wipe(p11.slots[i]->mk, P11_MK_LEN);
+		p11_objset_wipe(p11.slots[i]->objs); /* no locking: its holders may not exist here */
+	}
 	memset(&p11, 0, sizeof(p11));
+	p11_handles_reset();
 }
 
 static void teardown(void)
 {
 	p11_sessions_free();
 	p11_slots_free();
+	p11_handles_reset();
+	p11_mutex_free(p11.obj_lock);
 	p11_mutex_free(p11.lock);
 	memset(&p11, 0, sizeof(p11));
 }
@@ -97,6 +102,8 @@ P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 		goto out;
 	}
 	rv = p11_mutex_new(&p11.lock);
+	if (rv == CKR_OK)
+		rv = p11_mutex_new(&p11.obj_lock);
 	if (rv == CKR_OK)
 		rv = p11_sessions_init();
 	if (rv == CKR_OK)

@@ -1,38 +1,380 @@
-/* Object search: C_FindObjectsInit, C_FindObjects, C_FindObjectsFinal.
- * Tokens hold no objects yet (C_CreateObject and key generation come with the
- * objects issue), so every search is complete and empty; the operation's state
- * machine is the spec's already. */
-#include "p11.h"
+/* Object management: C_CreateObject, C_CopyObject, C_DestroyObject, C_GetObjectSize,
+ * C_GetAttributeValue, C_SetAttributeValue, C_FindObjectsInit, C_FindObjects,
+ * C_FindObjectsFinal. The rules live in attr.c, the storage in objset.c and objlog.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "objset.h"
 
-P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+/* One object call: what it may do, captured under p11.lock, then p11.obj_lock held. */
+struct call {
+	struct p11_session *s;
+	struct p11_slot *slot;
+	bool rw, user, so;
+	uint8_t mk[P11_MK_LEN];
+	struct p11_objctx ctx;
+};
+
+static CK_RV begin(struct p11_session *s, struct call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->slot = s->slot;
+	P11_LOCK();
+	p11_slot_refresh(c->slot);
+	CK_RV rv = c->slot->state == P11_SLOT_TOKEN ? CKR_OK
+		 : c->slot->state == P11_SLOT_GONE  ? CKR_DEVICE_REMOVED
+						    : CKR_TOKEN_NOT_RECOGNIZED;
+	c->rw = s->flags & CKF_RW_SESSION;
+	c->user = c->slot->login == CKU_USER;
+	c->so = c->slot->login == CKU_SO;
+	if (c->user || c->so) {
+		memcpy(c->mk, c->slot->mk, P11_MK_LEN);
+		c->ctx.mk = c->mk;
+	}
+	memcpy(c->ctx.epoch, c->slot->meta.epoch, P11_EPOCH_LEN);
+	memcpy(c->ctx.serial, c->slot->meta.serial, sizeof(c->ctx.serial));
+	p11_mutex_lock(p11.obj_lock);
+	P11_UNLOCK();
+	if (rv == CKR_OK)
+		rv = p11_objlog_sync(c->slot, &c->ctx);
+	if (rv != CKR_OK) {
+		p11_mutex_unlock(p11.obj_lock);
+		fhsm_wipe(c->mk, sizeof(c->mk));
+	}
+	return rv;
+}
+
+static void end(struct call *c)
+{
+	p11_mutex_unlock(p11.obj_lock);
+	fhsm_wipe(c->mk, sizeof(c->mk));
+}
+
+static bool visible(const struct call *c, const struct p11_object *o)
+{
+	return o && o->ready && o->slot == c->slot && (!o->priv || c->user);
+}
+
+static CK_RV lookup(const struct call *c, CK_OBJECT_HANDLE h, struct p11_object **out)
+{
+	struct p11_object *o = p11_object_by_handle(h);
+	if (!visible(c, o))
+		return CKR_OBJECT_HANDLE_INVALID;
+	*out = o;
+	return CKR_OK;
+}
+
+/* May this call store an object with these attributes? */
+static CK_RV may_store(const struct call *c, const struct p11_attrs *a)
+{
+	if (p11_attrs_bool(a, CKA_TOKEN, false) && !c->rw)
+		return CKR_SESSION_READ_ONLY;
+	if (p11_attrs_bool(a, CKA_PRIVATE, false) && !c->user)
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+static CK_RV may_change(const struct call *c, const struct p11_object *o)
+{
+	return o->token && !c->rw ? CKR_SESSION_READ_ONLY : CKR_OK;
+}
+
+static CK_RV with_unique_id(struct p11_attrs **a, uint64_t uid)
+{
+	char id[24];
+	struct p11_attr items[64];
+	if ((*a)->n >= 64)
+		return CKR_GENERAL_ERROR;
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)uid);
+	for (size_t i = 0; i < (*a)->n; i++) {
+		items[i] = (*a)->a[i];
+		if (items[i].type == CKA_UNIQUE_ID) {
+			items[i].val = (uint8_t *)id;
+			items[i].len = strlen(id);
+		}
+	}
+	struct p11_attrs *n = p11_attrs_new(items, (*a)->n);
+	if (!n)
+		return CKR_HOST_MEMORY;
+	p11_attrs_free(*a);
+	*a = n;
+	return CKR_OK;
+}
+
+/* Stores a new object built from a (taken) and returns its handle. */
+static CK_RV store_new(struct call *c, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph)
+{
+	uint64_t uid;
+	CK_RV rv = may_store(c, a);
+	if (rv == CKR_OK)
+		rv = p11_rv_from_fhsm(fhsm_random(&uid, sizeof(uid)));
+	if (rv == CKR_OK)
+		rv = with_unique_id(&a, uid);
+	if (rv != CKR_OK) {
+		p11_attrs_free(a);
+		return rv;
+	}
+	if (p11_attrs_bool(a, CKA_TOKEN, false)) {
+		rv = p11_objlog_put(c->slot, &c->ctx, uid, a);
+		p11_attrs_free(a);
+		struct p11_object *o = rv == CKR_OK ? p11_objset_by_uid(c->slot->objs, uid) : NULL;
+		if (rv == CKR_OK && !visible(c, o))
+			rv = CKR_GENERAL_ERROR;
+		if (rv == CKR_OK)
+			*ph = o->handle;
+		return rv;
+	}
+	struct p11_object *o = calloc(1, sizeof(*o));
+	if (!o) {
+		p11_attrs_free(a);
+		return CKR_HOST_MEMORY;
+	}
+	o->slot = c->slot;
+	o->session = c->s;
+	o->uid = uid;
+	o->attrs = a;
+	o->ready = true;
+	o->cls = p11_attrs_ulong(a, CKA_CLASS, 0);
+	o->priv = p11_attrs_bool(a, CKA_PRIVATE, false);
+	rv = p11_objset_add(c->slot->objs, o);
+	if (rv != CKR_OK)
+		p11_object_free(o);
+	else
+		*ph = o->handle;
+	return rv;
+}
+
+P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+				CK_OBJECT_HANDLE_PTR phObject)
 {
 	struct p11_session *s;
+	struct call c;
+	struct p11_attrs *a;
 	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	if (!pTemplate && ulCount)
+	if (!phObject || (!pTemplate && ulCount)) {
 		rv = CKR_ARGUMENTS_BAD;
-	else if (s->find.active)
-		rv = CKR_OPERATION_ACTIVE;
-	else
-		s->find.active = true;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = p11_attrs_build(P11_OP_CREATE, pTemplate, ulCount, NULL, c.so, &a);
+		if (rv == CKR_OK)
+			rv = store_new(&c, a, phObject);
+		end(&c);
+	}
 	p11_leave_session(s);
 	return rv;
 }
 
-P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject,
-			       CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
+P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
+			      CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phNewObject)
+{
+	struct p11_session *s;
+	struct p11_object *o;
+	struct call c;
+	struct p11_attrs *a;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (!phNewObject || (!pTemplate && ulCount)) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = lookup(&c, hObject, &o);
+		if (rv == CKR_OK && !p11_attrs_bool(o->attrs, CKA_COPYABLE, true))
+			rv = CKR_ACTION_PROHIBITED;
+		if (rv == CKR_OK && o->sealed && !c.ctx.mk)
+			rv = CKR_USER_NOT_LOGGED_IN; /* its protected values are still sealed */
+		if (rv == CKR_OK)
+			rv = p11_attrs_build(P11_OP_COPY, pTemplate, ulCount, o->attrs, c.so, &a);
+		if (rv == CKR_OK)
+			rv = store_new(&c, a, phNewObject);
+		end(&c);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
+{
+	struct p11_session *s;
+	struct p11_object *o;
+	struct call c;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = lookup(&c, hObject, &o);
+		if (rv == CKR_OK && !p11_attrs_bool(o->attrs, CKA_DESTROYABLE, true))
+			rv = CKR_ACTION_PROHIBITED;
+		if (rv == CKR_OK)
+			rv = may_change(&c, o);
+		if (rv == CKR_OK) {
+			if (o->token)
+				rv = p11_objlog_del(c.slot, &c.ctx, o);
+			else
+				p11_objset_remove(c.slot->objs, o);
+		}
+		end(&c);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
+{
+	struct p11_session *s;
+	struct p11_object *o;
+	struct call c;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (!pulSize) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = lookup(&c, hObject, &o);
+		if (rv == CKR_OK)
+			*pulSize = p11_attrs_size(o->attrs);
+		end(&c);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
+				     CK_ULONG ulCount)
+{
+	struct p11_session *s;
+	struct p11_object *o;
+	struct call c;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (!pTemplate && ulCount) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = lookup(&c, hObject, &o);
+		if (rv == CKR_OK)
+			rv = p11_attrs_get(o->attrs, pTemplate, ulCount);
+		end(&c);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
+				     CK_ULONG ulCount)
+{
+	struct p11_session *s;
+	struct p11_object *o;
+	struct call c;
+	struct p11_attrs *a;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (!pTemplate && ulCount) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = lookup(&c, hObject, &o);
+		if (rv == CKR_OK && !p11_attrs_bool(o->attrs, CKA_MODIFIABLE, true))
+			rv = CKR_ACTION_PROHIBITED;
+		if (rv == CKR_OK)
+			rv = may_change(&c, o);
+		if (rv == CKR_OK && o->sealed && !c.ctx.mk)
+			rv = CKR_USER_NOT_LOGGED_IN;
+		if (rv == CKR_OK)
+			rv = p11_attrs_modify(o->attrs, pTemplate, ulCount, c.so, &a);
+		if (rv == CKR_OK && o->token) {
+			rv = p11_objlog_put(c.slot, &c.ctx, o->uid, a);
+			p11_attrs_free(a);
+		} else if (rv == CKR_OK) {
+			rv = p11_objset_update(c.slot->objs, o, a);
+		}
+		end(&c);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+/* ---- search ---- */
+void p11_find_end(struct p11_find_op *f)
+{
+	free(f->handles);
+	memset(f, 0, sizeof(*f));
+}
+
+static CK_RV find_add(struct p11_find_op *f, CK_OBJECT_HANDLE h)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		CK_OBJECT_HANDLE *n = realloc(f->handles, cap * sizeof(*n));
+		if (!n)
+			return CKR_HOST_MEMORY;
+		f->handles = n;
+		f->cap = cap;
+	}
+	f->handles[f->n++] = h;
+	return CKR_OK;
+}
+
+static CK_RV collect(struct call *c, struct p11_find_op *f, const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	size_t count;
+	CK_RV rv = CKR_OK;
+	struct p11_object *const *cand = p11_objset_candidates(c->slot->objs, t, n, &count);
+	if (count != (size_t)-1) {
+		for (size_t i = 0; i < count && rv == CKR_OK; i++)
+			if (visible(c, cand[i]) && p11_attrs_match(cand[i]->attrs, t, n))
+				rv = find_add(f, cand[i]->handle);
+		return rv;
+	}
+	for (int token = 1; token >= 0; token--)
+		for (struct p11_object *o = p11_objset_first(c->slot->objs, token); o && rv == CKR_OK; o = o->next)
+			if (visible(c, o) && p11_attrs_match(o->attrs, t, n))
+				rv = find_add(f, o->handle);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+	struct p11_session *s;
+	struct call c;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	if (!pTemplate && ulCount) {
+		rv = CKR_ARGUMENTS_BAD;
+	} else if (s->find.active) {
+		rv = CKR_OPERATION_ACTIVE;
+	} else if ((rv = begin(s, &c)) == CKR_OK) {
+		rv = collect(&c, &s->find, pTemplate, ulCount);
+		end(&c);
+		if (rv == CKR_OK)
+			s->find.active = true;
+		else
+			p11_find_end(&s->find);
+	}
+	p11_leave_session(s);
+	return rv;
+}
+
+P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR phObject, CK_ULONG ulMaxObjectCount,
+			       CK_ULONG_PTR pulObjectCount)
 {
 	struct p11_session *s;
 	CK_RV rv = p11_enter_session(hSession, &s);
 	if (rv != CKR_OK)
 		return rv;
-	if (!pulObjectCount || (!phObject && ulMaxObjectCount))
+	struct p11_find_op *f = &s->find;
+	if (!pulObjectCount || (!phObject && ulMaxObjectCount)) {
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!s->find.active)
+	} else if (!f->active) {
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else
-		*pulObjectCount = 0;
+	} else {
+		CK_ULONG k = 0;
+		while (k < ulMaxObjectCount && f->pos < f->n)
+			phObject[k++] = f->handles[f->pos++];
+		*pulObjectCount = k;
+	}
 	p11_leave_session(s);
 	return rv;
 }
@@ -45,7 +387,45 @@ P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
 		return rv;
 	if (!s->find.active)
 		rv = CKR_OPERATION_NOT_INITIALIZED;
-	s->find.active = false;
+	p11_find_end(&s->find);
 	p11_leave_session(s);
 	return rv;
+}
+
+/* ---- life cycle hooks for sessions and login (called under p11.lock) ---- */
+static void ctx_of(const struct p11_slot *slot, struct p11_objctx *ctx, const uint8_t *mk)
+{
+	ctx->mk = mk;
+	memcpy(ctx->epoch, slot->meta.epoch, P11_EPOCH_LEN);
+	memcpy(ctx->serial, slot->meta.serial, sizeof(ctx->serial));
+}
+
+void p11_objects_session_closed(struct p11_session *s)
+{
+	p11_mutex_lock(p11.obj_lock);
+	for (struct p11_object *o = p11_objset_first(s->slot->objs, false), *next; o; o = next) {
+		next = o->next;
+		if (o->session == s)
+			p11_objset_remove(s->slot->objs, o);
+	}
+	p11_mutex_unlock(p11.obj_lock);
+}
+
+void p11_objects_logged_in(struct p11_slot *slot)
+{
+	struct p11_objctx ctx;
+	ctx_of(slot, &ctx, slot->mk);
+	p11_mutex_lock(p11.obj_lock);
+	if (p11_objlog_sync(slot, &ctx) == CKR_OK)
+		p11_objlog_unseal(slot, &ctx);
+	p11_mutex_unlock(p11.obj_lock);
+}
+
+void p11_objects_logged_out(struct p11_slot *slot)
+{
+	struct p11_objctx ctx;
+	ctx_of(slot, &ctx, NULL);
+	p11_mutex_lock(p11.obj_lock);
+	p11_objlog_forget_private(slot, &ctx);
+	p11_mutex_unlock(p11.obj_lock);
 }

@@ -6,7 +6,9 @@
  *   sess->lock    serializes calls on one session (its operations' state)
  *   p11.lock      the slot table, the session table, login state, session counts;
  *                 held only for bookkeeping, never around cryptography
- * op_lock and sess->lock are never taken while p11.lock is held. Cross-process
+ *   p11.obj_lock  the objects (objset.c, objlog.c); may be taken while p11.lock is held
+ * op_lock and sess->lock are never taken while p11.lock is held, nor p11.lock while
+ * p11.obj_lock is. Cross-process
  * safety comes from file locks in store.c. */
 #ifndef FHSM_P11_H
 #define FHSM_P11_H
@@ -98,6 +100,7 @@ struct p11_store_entry {
 };
 
 #define P11_META_FILE "token.meta"
+#define P11_OBJECTS_FILE "objects.log"
 
 /* Lists the token directories, sorted by slot ID. A missing tokendir is empty. */
 int p11_store_scan(const char *tokendir, struct p11_store_entry **list, size_t *n);
@@ -152,6 +155,7 @@ struct p11_slot {
 	uint8_t mk[P11_MK_LEN];
 	uint8_t login_epoch[P11_EPOCH_LEN];
 	unsigned long sessions, rw_sessions;
+	struct p11_objset *objs; /* under p11.obj_lock */
 };
 
 /* Under p11.lock: reloads the token file if another process changed it. */
@@ -169,6 +173,8 @@ struct p11_digest_op {
 };
 struct p11_find_op {
 	bool active;
+	CK_OBJECT_HANDLE *handles; /* the matches, collected at C_FindObjectsInit */
+	size_t n, cap, pos;
 };
 
 struct p11_session {
@@ -193,6 +199,16 @@ void p11_leave_session(struct p11_session *s);
 CK_STATE p11_session_state(const struct p11_session *s);
 void p11_sessions_free(void);
 void p11_digest_end(struct p11_digest_op *op);
+void p11_find_end(struct p11_find_op *f);
+
+/* ---- objects (object.c): hooks for session and login changes, under p11.lock ---- */
+void p11_objects_session_closed(struct p11_session *s);
+void p11_objects_logged_in(struct p11_slot *slot);
+void p11_objects_logged_out(struct p11_slot *slot);
+struct p11_objset *p11_objset_new(void);
+void p11_objset_free(struct p11_objset *set);
+void p11_objset_wipe(struct p11_objset *set);
+void p11_handles_reset(void);
 
 /* ---- mechanisms (mech.c): one table ---- */
 struct p11_mech {
@@ -211,6 +227,7 @@ struct p11_module {
 	pid_t pid;
 	struct p11_config cfg;
 	void *lock;
+	void *obj_lock; /* every object set and the handle table; taken inside p11.lock */
 	struct p11_slot **slots;
 	size_t nslots;
 	struct p11_session *sessions;    /* all open sessions */

@@ -25,6 +25,7 @@ CK_RV p11_sessions_init(void)
 static void session_free(struct p11_session *s)
 {
 	p11_digest_end(&s->digest);
+	p11_find_end(&s->find);
 	p11_mutex_free(s->lock);
 	fhsm_wipe(s, sizeof(*s));
 	free(s);
@@ -45,6 +46,7 @@ static void session_unlink(struct p11_session *s)
 		s->next->prev = s->prev;
 	s->closed = true;
 	struct p11_slot *slot = s->slot;
+	p11_objects_session_closed(s);
 	slot->sessions--;
 	if (s->flags & CKF_RW_SESSION)
 		slot->rw_sessions--;
@@ -291,6 +293,7 @@ static CK_RV login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHA
 		slot->login = userType;
 		memcpy(slot->mk, mk, sizeof(mk));
 		memcpy(slot->login_epoch, meta.epoch, sizeof(slot->login_epoch));
+		p11_objects_logged_in(slot); /* opens the sealed objects */
 	}
 	p11_slot_refresh(slot);
 	P11_UNLOCK();
@@ -353,7 +356,7 @@ P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 	if (flags & CKF_DIGEST)
 		p11_digest_end(&s->digest);
 	if (flags & CKF_FIND_OBJECTS)
-		s->find.active = false;
+		p11_find_end(&s->find);
 	p11_leave_session(s);
 	return rv;
 }

@@ -28,6 +28,12 @@ static struct p11_slot *slot_new(CK_SLOT_ID id)
 		free(s);
 		return NULL;
 	}
+	s->objs = p11_objset_new();
+	if (!s->objs) {
+		p11_mutex_free(s->op_lock);
+		free(s);
+		return NULL;
+	}
 	s->id = id;
 	s->state = P11_SLOT_EMPTY;
 	s->login = P11_NOBODY;
@@ -39,13 +45,17 @@ static void slot_free(struct p11_slot *s)
 	if (!s)
 		return;
 	p11_mutex_free(s->op_lock);
+	p11_objset_free(s->objs);
 	fhsm_wipe(s, sizeof(*s));
 	free(s);
 }
 
 void p11_slot_logout(struct p11_slot *slot)
 {
+	bool was = slot->login != P11_NOBODY;
 	slot->login = P11_NOBODY;
+	if (was)
+		p11_objects_logged_out(slot);
 	fhsm_wipe(slot->mk, sizeof(slot->mk));
 	memset(slot->login_epoch, 0, sizeof(slot->login_epoch));
 }

@@ -4,7 +4,7 @@
  *   <tokendir>/<slot id>-<serial>/    one directory per token
  *       token.meta                    label, serial, PIN records, failure counters
  *       .lock                         serializes changes to this token
- *       objects/                      token objects (see the objects issue)
+ *       objects.log                   token objects: an append-only log (objlog.c)
  *
  * Every file is replaced atomically (write a temp file, fsync, rename, fsync the
  * directory), so a killed process leaves the old or the new version, never a mix.
@@ -489,10 +489,15 @@ out:
 
 CK_RV p11_store_clear_objects(const char *tokpath)
 {
-	char path[PATH_MAX];
-	if (snprintf(path, sizeof(path), "%s/objects", tokpath) >= (int)sizeof(path))
-		return CKR_GENERAL_ERROR;
-	return rm_tree(path) ? CKR_DEVICE_ERROR : CKR_OK;
+	char path[PATH_MAX + 32];
+	int rc = 0;
+	static const char *const names[] = {P11_OBJECTS_FILE, "." P11_OBJECTS_FILE ".tmp"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tokpath, names[i]);
+		if (unlink(path) && errno != ENOENT)
+			rc = -1;
+	}
+	return rc || fsync_dir(tokpath) ? CKR_DEVICE_ERROR : CKR_OK;
 }
 
 /* Renamed away first, so other processes see the token vanish at once and whole. */

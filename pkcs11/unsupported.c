@@ -8,13 +8,6 @@
 	X(C_GetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG_PTR pulOperationStateLen)) \
 	X(C_SetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG ulOperationStateLen, \
 				CK_OBJECT_HANDLE hEncryptionKey, CK_OBJECT_HANDLE hAuthenticationKey)) \
-	X(C_CreateObject, (H, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)) \
-	X(C_CopyObject, (H, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, \
-			 CK_OBJECT_HANDLE_PTR phNewObject)) \
-	X(C_DestroyObject, (H, CK_OBJECT_HANDLE hObject)) \
-	X(C_GetObjectSize, (H, CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)) \
-	X(C_GetAttributeValue, (H, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)) \
-	X(C_SetAttributeValue, (H, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)) \
 	X(C_EncryptInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
 	X(C_Encrypt, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData, \
 		      CK_ULONG_PTR pulEncryptedDataLen)) \

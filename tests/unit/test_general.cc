@@ -180,7 +180,7 @@ TEST_F(General, NotYetImplementedFunctionsSaySo)
 	CK_SESSION_HANDLE h = open(id, true);
 	CK_MECHANISM m = {CKM_AES_ECB, nullptr, 0};
 	EXPECT_EQ(f->C_EncryptInit(h, &m, 1), CKR_FUNCTION_NOT_SUPPORTED);
-	EXPECT_EQ(f->C_CreateObject(h, nullptr, 0, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
+	EXPECT_EQ(f->C_GenerateKey(h, &m, nullptr, 0, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
 	EXPECT_EQ(f->C_GetFunctionStatus(h), CKR_FUNCTION_NOT_PARALLEL);
 	EXPECT_EQ(f->C_CancelFunction(h), CKR_FUNCTION_NOT_PARALLEL);
 }

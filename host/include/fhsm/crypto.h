@@ -58,6 +58,15 @@ fhsm_err fhsm_aes_gcm_open(const uint8_t *key, size_t key_len, const uint8_t iv[
 			   const void *aad, size_t aad_len, const void *in, size_t len, uint8_t *out,
 			   const uint8_t tag[FHSM_GCM_TAG_SIZE]);
 
+/* ---- key check values ---- */
+typedef enum { FHSM_BLOCK_AES, FHSM_BLOCK_DES3 } fhsm_block_cipher;
+/* PKCS#11 CKA_CHECK_VALUE of a secret key: the first 3 bytes of the encryption of
+ * an all-zero block. DES3 takes 16- (two-key) or 24-byte keys. */
+fhsm_err fhsm_key_check_value(fhsm_block_cipher c, const uint8_t *key, size_t len, uint8_t out[3]);
+
+/* ---- integrity of stored records (not a MAC: catches torn writes, not attackers) ---- */
+uint32_t fhsm_crc32(const void *data, size_t len);
+
 /* ---- hygiene ---- */
 /* Clears memory in a way the compiler cannot drop. */
 void fhsm_wipe(void *p, size_t len);
