@@ -5,7 +5,9 @@ definitions (no table is copied from anywhere):
   rtl/sha2/sha256_k_rom.v  K[0..63]  = first 32 fraction bits of cbrt(prime 1..64)
   rtl/sha2/sha512_k_rom.v  K[0..79]  = first 64 fraction bits of cbrt(prime 1..80)
   rtl/sha2/sha2_iv.v       H0 for SHA-224/256/384/512 (FIPS 180-4 5.3)
-  rtl/aes/aes_sbox_rom.v   AES S-box (addr 0..255) and inverse (256..511), FIPS-197 5.1.1
+  rtl/aes/aes_tbox_rom.v   AES round tables (FIPS-197 5.1.1, 5.1.3, 5.3.2, 5.3.3):
+                           addr x      -> {02,01,01,03} * S[x]
+                           addr 256+x  -> {0e,09,0d,0b} * InvS[x]
 
 Run:  python3 rtl/gen_consts.py   (from the repository root; rewrites the files)
 The RTL tests check every table indirectly against LibTomCrypt and NIST vectors.
@@ -52,6 +54,16 @@ def rom(name, width, values, abits):
         lines.append(f"    mem[{i}] = {width}'h{v:0{width//4}x};\n")
     lines.append("  end\n  always @(posedge clk) data_o <= mem[addr_i];\nendmodule\n")
     return "".join(lines)
+
+
+def gmul(a, b):
+    r = 0
+    while b:
+        if b & 1:
+            r ^= a
+        a = ((a << 1) ^ 0x11b) if a & 0x80 else a << 1
+        b >>= 1
+    return r
 
 
 def sbox():
@@ -106,8 +118,12 @@ def main():
            "    end\n  endgenerate\nendmodule\n"]
     files["sha2/sha2_iv.v"] = "".join(ivs)
     s, si = sbox()
-    files["aes/aes_sbox_rom.v"] = rom("aes_sbox_rom", 8, s + si, 9).replace(
-        "maps to block RAM.", "maps to block RAM.\n// addr_i[8] = 0: S-box, 1: inverse S-box.")
+    te = [(gmul(v, 2) << 24) | (v << 16) | (v << 8) | gmul(v, 3) for v in s]
+    td = [(gmul(v, 14) << 24) | (gmul(v, 9) << 16) | (gmul(v, 13) << 8) | gmul(v, 11) for v in si]
+    files["aes/aes_tbox_rom.v"] = rom("aes_tbox_rom", 32, te + td, 9).replace(
+        "maps to block RAM.", "maps to block RAM.\n"
+        "// addr_i[8] = 0: {02,01,01,03}*S[x] (byte 1 is S[x]);\n"
+        "// addr_i[8] = 1: {0e,09,0d,0b}*InvS[x] (the XOR of its bytes is InvS[x]).")
     for name, text in files.items():
         with open(os.path.join(ROOT, name), "w") as f:
             f.write(text)

@@ -4,8 +4,9 @@
 // (SP 800-38A), so a bulk stream needs no host round trip per block.
 //
 // Architecture: 32-bit (one column per cycle) iterative datapath.
-//   * 4 S-box ROMs (forward + inverse in one 512x8 block RAM each), shared by
-//     the rounds and the key expansion.
+//   * 4 round-table ROMs (T-boxes: S-box and MixColumns in one 512x32 block
+//     RAM, forward and inverse), shared by the rounds and the key expansion;
+//     a column is 4 lookups XORed with the round key.
 //   * Round keys expanded once per key into four 16x32 block RAMs, one per
 //     column, so a whole round key can be read in one cycle: the rounds read
 //     one word per cycle, one cycle ahead into a register (in reverse round
@@ -17,8 +18,8 @@
 //     the next 3 cycles, long before the next block): no 128-bit carry chain.
 //   * Column j of round r+1 needs one byte of column 3 of round r: that byte
 //     is forwarded from the column result, so a round takes exactly 4 cycles.
-//   * InvMixColumns = MixColumns o P (P: a0^=4(a0^a2), a1^=4(a1^a3), ...), so
-//     one MixColumns circuit serves both directions.
+//   * InvMixColumns = MixColumns o P (P: a0^=4(a0^a2), a1^=4(a1^a3), ...) is
+//     used only on round keys (equivalent inverse cipher).
 //
 // Cycles (fixed; no data-dependent timing anywhere):
 //   block: 4*Nr + 2 from in handshake to out_valid_o, and a stream with
@@ -128,16 +129,34 @@ module aes_core (
     end
   endfunction
 
-  // ---- S-boxes and round-key RAM ----------------------------------------------
+  function [7:0] xor_bytes;
+    input [31:0] w;
+    begin
+      xor_bytes = w[31:24] ^ w[23:16] ^ w[15:8] ^ w[7:0];
+    end
+  endfunction
+
+  // ---- round tables and round-key RAM --------------------------------------------
+  // Lane i looks up row i of the column being issued in a 512x32 table ROM:
+  // T[x] = {02,01,01,03}*S[x] (encrypt) or {0e,09,0d,0b}*InvS[x] (decrypt),
+  // i.e. that byte's whole (Inv)MixColumns contribution, rotated by i bytes.
+  // S[x] is byte 1 of T[x]; InvS[x] is the XOR of T[x]'s bytes
+  // (0e^09^0d^0b = 01), for the last round and the key expansion.
   reg  [8:0]  sb_addr [0:3];
-  wire [7:0]  sb_data [0:3];
+  wire [31:0] tb_data [0:3];
   genvar g;
   generate
-    for (g = 0; g < 4; g = g + 1) begin : g_sbox
-      aes_sbox_rom u_sbox (.clk(clk), .addr_i(sb_addr[g]), .data_o(sb_data[g]));
+    for (g = 0; g < 4; g = g + 1) begin : g_tbox
+      aes_tbox_rom u_tbox (.clk(clk), .addr_i(sb_addr[g]), .data_o(tb_data[g]));
     end
   endgenerate
-  wire [31:0] sb_word = {sb_data[0], sb_data[1], sb_data[2], sb_data[3]};
+  wire [31:0] t0 = tb_data[0];
+  wire [31:0] t1 = {tb_data[1][7:0], tb_data[1][31:8]};
+  wire [31:0] t2 = {tb_data[2][15:0], tb_data[2][31:16]};
+  wire [31:0] t3 = {tb_data[3][23:0], tb_data[3][31:24]};
+  wire [31:0] sb_word   = {tb_data[0][23:16], tb_data[1][23:16], tb_data[2][23:16], tb_data[3][23:16]};
+  wire [31:0] isb_word  = {xor_bytes(tb_data[0]), xor_bytes(tb_data[1]),
+                           xor_bytes(tb_data[2]), xor_bytes(tb_data[3])};
 
   // round-key word i lives in RAM (i mod 4) at address i / 4
   reg         rk_we;
@@ -164,9 +183,8 @@ module aes_core (
   // Decryption uses the equivalent inverse cipher (FIPS-197 5.3.5): round keys
   // of the middle rounds go through InvMixColumns (in the stage that fetches
   // them, off the critical path), so both directions compute
-  // MixColumns'(SubBytes'(column)) ^ round key.
-  wire [31:0] mc_out  = mixcol(dec_eff ? inv_pre(sb_word) : sb_word);
-  wire [31:0] col_res = (plast_q ? sb_word : mc_out) ^ rk_q;
+  // MixColumns'(SubBytes'(column)) ^ round key = T0 ^ T1 ^ T2 ^ T3 ^ key.
+  wire [31:0] col_res = (plast_q ? (dec_eff ? isb_word : sb_word) : (t0 ^ t1 ^ t2 ^ t3)) ^ rk_q;
   wire [127:0] new_state = {nxt_q, col_res};
   // Round r+1 column 0 is issued while column 3 of round r is computed: its
   // bytes come from the new state (encrypt: row i of column i, decrypt: row i

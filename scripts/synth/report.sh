@@ -38,7 +38,7 @@ core_info() {
   case "$1" in
     sha256) echo "synth_sha2|WORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     sha512) echo "synth_sha2|WORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
-    aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_sbox_rom.v aes/aes_core.v|45|100" ;;
+    aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
     modexp) echo "synth_modexp|MAXBITS=4096|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
     *) echo "report.sh: unknown core $1" >&2; exit 2 ;;
   esac
