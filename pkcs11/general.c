@@ -21,22 +21,26 @@ CK_RV p11_slots_init(void);
 CK_RV p11_sessions_init(void);
 
 static pthread_rwlock_t life = PTHREAD_RWLOCK_INITIALIZER;
+/* This process's pid, kept by the fork handler: getpid() is a system call per entry. */
+static volatile pid_t self;
 
 static void atfork_child(void)
 {
 	/* Only the forking thread lives on; a lock another thread held must not stay held. */
 	pthread_rwlock_init(&life, NULL);
+	self = getpid();
 }
 
 __attribute__((constructor)) static void p11_load(void)
 {
+	self = getpid();
 	pthread_atfork(NULL, NULL, atfork_child);
 }
 
 CK_RV p11_enter(void)
 {
 	pthread_rwlock_rdlock(&life);
-	if (!p11.initialized || p11.pid != getpid()) {
+	if (!p11.initialized || p11.pid != self) {
 		pthread_rwlock_unlock(&life);
 		return CKR_CRYPTOKI_NOT_INITIALIZED;
 	}

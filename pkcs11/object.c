@@ -138,10 +138,12 @@ static CK_RV store_new(struct call *c, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR
 	o->cls = p11_attrs_ulong(a, CKA_CLASS, 0);
 	o->priv = p11_attrs_bool(a, CKA_PRIVATE, false);
 	rv = p11_objset_add(c->slot->objs, o);
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
 		p11_object_free(o);
-	else
+	} else {
+		c->s->nobjs++;
 		*ph = o->handle;
+	}
 	return rv;
 }
 
@@ -209,10 +211,12 @@ P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 		if (rv == CKR_OK)
 			rv = may_change(&c, o);
 		if (rv == CKR_OK) {
-			if (o->token)
+			if (o->token) {
 				rv = p11_objlog_del(c.slot, &c.ctx, o);
-			else
+			} else {
+				o->session->nobjs--;
 				p11_objset_remove(c.slot->objs, o);
+			}
 		}
 		end(&c);
 	}
@@ -408,6 +412,7 @@ void p11_objects_session_closed(struct p11_session *s)
 		if (o->session == s)
 			p11_objset_remove(s->slot->objs, o);
 	}
+	s->nobjs = 0;
 	p11_mutex_unlock(p11.obj_lock);
 }
 

@@ -651,7 +651,9 @@ void p11_objlog_forget_private(struct p11_slot *slot, const struct p11_objctx *c
 	/* Private session objects die at logout (PKCS#11 §5.6). */
 	for (struct p11_object *o = p11_objset_first(slot->objs, false), *next; o; o = next) {
 		next = o->next;
-		if (o->priv)
+		if (o->priv) {
+			o->session->nobjs--;
 			p11_objset_remove(slot->objs, o);
+		}
 	}
 }

@@ -187,6 +187,7 @@ struct p11_session {
 	struct p11_session *next, *prev, *hnext;
 	struct p11_digest_op digest;
 	struct p11_find_op find;
+	unsigned long nobjs; /* session objects it owns (under p11.obj_lock) */
 };
 
 /* Looks a session up, takes a reference and its lock. */

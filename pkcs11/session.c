@@ -24,6 +24,8 @@ CK_RV p11_sessions_init(void)
 
 static void session_free(struct p11_session *s)
 {
+	if (s->nobjs)
+		p11_objects_session_closed(s); /* one made while another thread closed it */
 	p11_digest_end(&s->digest);
 	p11_find_end(&s->find);
 	p11_mutex_free(s->lock);
@@ -46,7 +48,8 @@ static void session_unlink(struct p11_session *s)
 		s->next->prev = s->prev;
 	s->closed = true;
 	struct p11_slot *slot = s->slot;
-	p11_objects_session_closed(s);
+	if (s->nobjs)
+		p11_objects_session_closed(s);
 	slot->sessions--;
 	if (s->flags & CKF_RW_SESSION)
 		slot->rw_sessions--;
@@ -148,7 +151,14 @@ P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pA
 		goto out;
 	}
 	P11_LOCK();
-	struct p11_slot *slot = p11_slot_find(slotID);
+	/* No refresh from disk here: opening a session is a hot path, and a token that
+	 * changed meanwhile is noticed by the first call that uses it. */
+	struct p11_slot *slot = NULL;
+	for (size_t i = 0; i < p11.nslots && !slot; i++)
+		if (p11.slots[i]->id == slotID)
+			slot = p11.slots[i];
+	if (!slot || slot->state != P11_SLOT_TOKEN)
+		slot = p11_slot_find(slotID); /* with a refresh: maybe repaired, maybe new */
 	if (!slot)
 		rv = CKR_SLOT_ID_INVALID;
 	else if (slot->state != P11_SLOT_TOKEN)
