@@ -368,8 +368,9 @@ CK_RV p11_attrs_build(enum p11_obj_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	}
 	memset(&w, 0, sizeof(w));
 	w.n = p11_attr_rules(cls, sub, rules, MAX_RULES);
-	if (w.n == 0)
-		return known_key_type(sub) ? CKR_TEMPLATE_INCONSISTENT : CKR_ATTRIBUTE_VALUE_INVALID;
+	if (w.n == 0) /* a key type we know in the wrong class, or a class or type we do not hold */
+		return p11_attr_subtype_attr(cls) == CKA_KEY_TYPE && known_key_type(sub) ? CKR_TEMPLATE_INCONSISTENT
+											  : CKR_ATTRIBUTE_VALUE_INVALID;
 
 	/* Start from the source (copy) or the defaults. */
 	for (size_t i = 0; i < w.n; i++) {
