@@ -12,7 +12,8 @@
  * directory sync; another process learns of changes with one stat() and reads only the
  * new bytes. A record is whole or it is not there: a torn tail (a writer killed
  * mid-append, a crash before the data reached the disk) fails its length or CRC check,
- * readers stop before it, and the next writer cuts it off. When dead versions make up
+ * readers stop before it, and the next writer cuts it off. Damage in the middle (a
+ * valid record follows it) is reported and skipped, never cut off. When dead versions make up
  * most of the file, a writer rewrites it (temp file, fsync, rename). All of this under
  * the token's flock; fields are in this machine's byte order (the CK_ULONG values are). */
 #include <errno.h>
@@ -441,11 +442,27 @@ static CK_RV sync_fd(struct p11_slot *slot, const struct p11_objctx *ctx, int fd
 			o->rec_len = 0; /* recounted below */
 		off = HEADER_LEN;
 	}
-	uint32_t rl;
-	while ((rl = record_at(buf + off, len - off)) != 0) {
-		apply(slot, ctx, buf + off, rl, gen);
-		off += rl;
+	while (off < len) {
+		uint32_t rl = record_at(buf + off, len - off);
+		if (rl) {
+			apply(slot, ctx, buf + off, rl, gen);
+			off += rl;
+			continue;
+		}
+		/* Bad bytes. If a valid record follows they are damage in the middle of the log:
+		 * report and skip them, and never let a writer cut what follows. Otherwise they
+		 * are a torn tail: stop here, and the next writer cuts them off. */
+		size_t next = off + 1;
+		while (next + REC_MIN <= len && !record_at(buf + next, len - next))
+			next++;
+		if (next + REC_MIN > len)
+			break;
+		p11_log(P11_LOG_ERROR, "%s/" P11_OBJECTS_FILE ": %zu damaged bytes at offset %lld skipped",
+			slot->path, next - off, (long long)(from + (off_t)off));
+		v->total += next - off;
+		off = next;
 	}
+
 	if (full) {
 		/* Objects the replaced log no longer has are gone. */
 		for (struct p11_object *o = p11_objset_first(slot->objs, true), *next; o; o = next) {
@@ -588,9 +605,14 @@ static CK_RV append(struct p11_slot *slot, const struct p11_objctx *ctx, const s
 	}
 	if ((rv = sync_fd(slot, ctx, fd, &st)) != CKR_OK)
 		goto out;
-	if (st.st_size > v->end && ftruncate(fd, v->end) != 0) { /* a torn tail */
-		rv = CKR_DEVICE_ERROR;
-		goto out;
+	if (st.st_size > v->end) {
+		/* Under the lock nobody is appending: these bytes are a write that never finished. */
+		p11_log(P11_LOG_WARNING, "%s: cutting %lld bytes of an unfinished record", path,
+			(long long)(st.st_size - v->end));
+		if (ftruncate(fd, v->end) != 0) {
+			rv = CKR_DEVICE_ERROR;
+			goto out;
+		}
 	}
 	if (write_at(fd, rec->p, rec->len, v->end) || fdatasync(fd) || (created && fsync_parent(slot->path))) {
 		p11_log(P11_LOG_ERROR, "%s: cannot write: %s", path, strerror(errno));

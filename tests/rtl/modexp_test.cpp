@@ -7,13 +7,13 @@
 #include <gmp.h>
 #include <cstdio>
 #include "Vmodexp.h"
+#include "Vmodexp32.h"
 #include "rtl_harness.h"
 
 using namespace fhsm_rtl;
 
 namespace {
 
-constexpr unsigned W = 16;
 
 struct Z {
   mpz_t v;
@@ -34,11 +34,11 @@ struct Z {
 std::ostream& operator<<(std::ostream& os, const Z& z) { return os << "0x" << z.hex(); }
 
 // words of W bits, least significant first, exactly n of them
-std::vector<uint32_t> to_words(const Z& z, unsigned n) {
+std::vector<uint32_t> to_words(const Z& z, unsigned n, unsigned W) {
   std::vector<uint32_t> w(n, 0);
   Z t(z);
   for (unsigned i = 0; i < n; ++i) {
-    w[i] = static_cast<uint32_t>(mpz_fdiv_ui(t.v, 1u << W));
+    w[i] = static_cast<uint32_t>(mpz_fdiv_ui(t.v, 1ul << W));
     mpz_fdiv_q_2exp(t.v, t.v, W);
   }
   EXPECT_EQ(mpz_sgn(t.v), 0) << "operand does not fit";
@@ -52,11 +52,15 @@ Z random_bits(gmp_randstate_t rs, unsigned bits, bool top) {
   return z;
 }
 
-unsigned nwords_for(unsigned nbits) { return (nbits + 2 + W - 1) / W; }  // W*s >= nbits + 2
+// W*s >= nbits + 2
+unsigned nwords_for(unsigned nbits, unsigned W) { return (nbits + 2 + W - 1) / W; }
 
+// M: the Verilated model, W: its word size (parameter W of modexp_core)
+template <class M, unsigned W>
 struct Modexp {
-  Dut<Vmodexp> d;
-  Vmodexp* m = d.m.get();
+  static constexpr unsigned kW = W;
+  Dut<M> d;
+  M* m = d.m.get();
   uint32_t cycles = 0;
 
   void write(unsigned sel, const std::vector<uint32_t>& words) {
@@ -76,15 +80,15 @@ struct Modexp {
   // x^e mod n on the core; R^2 mod n is the host's precomputation.
   Z powm(const Z& x, const Z& e, const Z& n) {
     unsigned nbits = mpz_sizeinbase(n.v, 2);
-    unsigned s = nwords_for(nbits);
+    unsigned s = nwords_for(nbits, W);
     unsigned ebits = mpz_sgn(e.v) ? mpz_sizeinbase(e.v, 2) : 0;
     Z r2;
     mpz_setbit(r2.v, 2 * W * s);
     mpz_mod(r2.v, r2.v, n.v);
-    write(0, to_words(n, s));
-    write(1, to_words(x, s));
-    write(2, to_words(r2, s));
-    write(3, to_words(e, (ebits + W - 1) / W));
+    write(0, to_words(n, s, W));
+    write(1, to_words(x, s, W));
+    write(2, to_words(r2, s, W));
+    write(3, to_words(e, (ebits + W - 1) / W, W));
     m->start_nwords_i = s;
     m->start_ebits_i = ebits;
     m->start_valid_i = 1;
@@ -141,7 +145,8 @@ struct Case { unsigned nbits; int exp_kind; int base_kind; };
 // exp_kind: 0 -> e = 0, 1 -> 1, 2 -> 3, 3 -> 65537, 4 -> random 2..96 bits,
 //           5 -> full length (nbits bits, top bit set)
 // base_kind: 0 -> 0, 1 -> 1, 2 -> n-1, 3.. -> random < n
-void run_cases(Modexp& mx, gmp_randstate_t rs, const std::vector<Case>& cases) {
+template <class MX>
+void run_cases(MX& mx, gmp_randstate_t rs, const std::vector<Case>& cases) {
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
     Z n = random_modulus(rs, c.nbits);
@@ -166,15 +171,18 @@ void run_cases(Modexp& mx, gmp_randstate_t rs, const std::vector<Case>& cases) {
 
 // Exact cycle count of the core (see modexp_core.v): it depends on s and
 // ebits only.
-uint64_t modexp_cycles(unsigned s, unsigned ebits) {
+uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W) {
   uint64_t mm = uint64_t(s) * (s + 4) + 3;
   return (W + 2) + (2ull * ebits + 3) * (mm + 2) + (s + 2);
 }
 
 }  // namespace
 
+using Modexp16 = Modexp<Vmodexp, 16>;
+using Modexp32 = Modexp<Vmodexp32, 32>;
+
 TEST(Modexp, SmallModuliEdgeCases) {
-  Modexp mx;
+  Modexp16 mx;
   gmp_randstate_t rs;
   gmp_randinit_mt(rs);
   gmp_randseed_ui(rs, 1);
@@ -187,7 +195,7 @@ TEST(Modexp, SmallModuliEdgeCases) {
 }
 
 TEST(Modexp, Random1024) {
-  Modexp mx;
+  Modexp16 mx;
   gmp_randstate_t rs;
   gmp_randinit_mt(rs);
   gmp_randseed_ui(rs, 1024);
@@ -206,7 +214,7 @@ TEST(Modexp, Random1024) {
 }
 
 TEST(Modexp, Random2048) {
-  Modexp mx;
+  Modexp16 mx;
   gmp_randstate_t rs;
   gmp_randinit_mt(rs);
   gmp_randseed_ui(rs, 2048);
@@ -221,14 +229,16 @@ TEST(Modexp, Random2048) {
 // Same modulus; random exponents of one bit length and several bases
 // (including 0, 1, n-1): every run takes exactly the same number of cycles,
 // and that number is the published formula.
-TEST(Modexp, ConstantTime) {
-  Modexp mx;
+template <class MX>
+void constant_time(uint64_t seed) {
+  MX mx;
+  const unsigned W = MX::kW;
   gmp_randstate_t rs;
   gmp_randinit_mt(rs);
-  gmp_randseed_ui(rs, 99);
+  gmp_randseed_ui(rs, seed);
   for (unsigned nbits : {1024u, 521u}) {
     Z n = random_modulus(rs, nbits);
-    unsigned s = nwords_for(nbits);
+    unsigned s = nwords_for(nbits, W);
     const unsigned ebits = 160;
     std::vector<Z> bases(3);
     mpz_set_ui(bases[1].v, 1);
@@ -252,20 +262,53 @@ TEST(Modexp, ConstantTime) {
         if (bi != ei % bases.size() && bi > 2 && ei > 1) continue;  // keep it short
         Z got = mx.powm(bases[bi], exps[ei], n);
         EXPECT_EQ(got, ref_powm(bases[bi], exps[ei], n));
-        EXPECT_EQ(mx.cycles, modexp_cycles(s, ebits)) << "base " << bi << " exp " << ei;
+        EXPECT_EQ(mx.cycles, modexp_cycles(s, ebits, W)) << "base " << bi << " exp " << ei;
       }
     }
   }
   gmp_randclear(rs);
 }
 
+TEST(Modexp, ConstantTime) { constant_time<Modexp16>(99); }
+
+// The same core with 32-bit words (W = 32: a quarter of the products per
+// Montgomery multiplication; 4 DSP blocks per multiplier on iCE40/ECP5).
+TEST(Modexp32, SmallModuliEdgeCases) {
+  Modexp32 mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 32);
+  std::vector<Case> cases;
+  for (unsigned nbits : {3u, 29u, 30u, 31u, 32u, 33u, 62u, 64u, 65u, 127u, 200u})
+    for (int ek = 0; ek <= 5; ++ek)
+      for (int bk = 0; bk <= 3; ++bk) cases.push_back({nbits, ek, bk});
+  run_cases(mx, rs, cases);
+  gmp_randclear(rs);
+}
+
+TEST(Modexp32, Random1024And2048) {
+  Modexp32 mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, 3232);
+  std::vector<Case> cases;
+  for (int i = 0; i < 20; ++i) cases.push_back({(i % 5 == 4) ? 1022u : 1024u, i < 4 ? 5 : i % 5, i % 4 == 3 ? 3 + i : i % 4});
+  for (int i = 0; i < 4; ++i) cases.push_back({2048, i == 0 ? 5 : 2 + i % 3, 3});
+  run_cases(mx, rs, cases);
+  gmp_randclear(rs);
+}
+
+TEST(Modexp32, ConstantTime) { constant_time<Modexp32>(3299); }
+
 // Prints the cycle counts behind the README table (not a pass/fail check of
 // speed; the counts themselves are checked in ConstantTime).
 TEST(Modexp, CycleReport) {
-  for (unsigned nbits : {1024u, 2048u, 4096u}) {
-    unsigned s = nwords_for(nbits);
-    std::printf("modexp %u-bit modulus, %u-bit exponent: %llu cycles (%u words, %llu per product)\n",
-                nbits, nbits, static_cast<unsigned long long>(modexp_cycles(s, nbits)), s,
-                static_cast<unsigned long long>(uint64_t(s) * (s + 4) + 3));
+  for (unsigned W : {16u, 32u}) {
+    for (unsigned nbits : {1024u, 2048u, 4096u}) {
+      unsigned s = nwords_for(nbits, W);
+      std::printf("modexp W=%u %u-bit modulus, %u-bit exponent: %llu cycles (%u words, %llu per product)\n",
+                  W, nbits, nbits, static_cast<unsigned long long>(modexp_cycles(s, nbits, W)), s,
+                  static_cast<unsigned long long>(uint64_t(s) * (s + 4) + 3));
+    }
   }
 }

@@ -31,6 +31,10 @@ inline std::string make_temp_dir()
 
 inline void remove_tree(const std::string &dir)
 {
+	if (getenv("FHSM_TEST_KEEP")) { // for post-mortems
+		fprintf(stderr, "kept %s\n", dir.c_str());
+		return;
+	}
 	if (dir.rfind("/tmp/fhsm-test-", 0) == 0)
 		(void)!system(("rm -rf '" + dir + "'").c_str());
 }
