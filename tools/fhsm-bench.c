@@ -30,6 +30,7 @@ struct module {
 	CK_SESSION_HANDLE h;
 	CK_OBJECT_HANDLE *objs;
 	size_t nobjs;
+	double rss_per_object; /* growth of resident memory per object created, last create row */
 };
 
 static double now(void)
@@ -140,6 +141,19 @@ static double session_open_close(struct module *m, double seconds, size_t arg)
 	return ops / (t - t0);
 }
 
+/* Resident memory of this process, in bytes. */
+static long rss_bytes(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * 4096;
+}
+
 static void object_label(char *buf, size_t n, size_t i)
 {
 	snprintf(buf, n, "bench-object-%zu", i);
@@ -152,6 +166,7 @@ static double create_objects(struct module *m, double seconds, size_t target)
 	static const CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	static const char value[] = "thirty-two bytes of object data";
 	size_t start = m->nobjs;
+	long rss0 = rss_bytes();
 	double t0 = now();
 	for (; m->nobjs < target; m->nobjs++) {
 		char label[48];
@@ -166,6 +181,8 @@ static double create_objects(struct module *m, double seconds, size_t target)
 		CHECK(m, m->f->C_CreateObject(m->h, t, sizeof(t) / sizeof(t[0]), &m->objs[m->nobjs]));
 	}
 	double dt = now() - t0;
+	if (m->nobjs > start)
+		m->rss_per_object = (double)(rss_bytes() - rss0) / (double)(m->nobjs - start);
 	return (m->nobjs - start) / (dt > 0 ? dt : 1e-9);
 }
 
@@ -262,6 +279,12 @@ int main(int argc, char **argv)
 		if (nmods == 2)
 			printf(" %14.1f %9.2fx", v[1], v[1] > 0 ? v[0] / v[1] : 0);
 		printf("\n");
+		if (rows[r].run == create_objects) {
+			printf("%-40s %14.0f", "  resident memory per object (bytes)", mods[0].rss_per_object);
+			if (nmods == 2)
+				printf(" %14.0f", mods[1].rss_per_object);
+			printf("\n");
+		}
 		fflush(stdout);
 	}
 	for (int i = 0; i < nmods; i++)
