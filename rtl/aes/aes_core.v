@@ -60,13 +60,15 @@ module aes_core (
 );
   localparam [2:0] ST_IDLE = 3'd0, ST_KEYLD = 3'd1, ST_KEYX = 3'd2, ST_RUN = 3'd3,
                    ST_LAST = 3'd4, ST_OUT = 3'd5;
-  localparam [1:0] MODE_ECB = 2'd0, MODE_CBC = 2'd1, MODE_CTR = 2'd2;
+  localparam [1:0] MODE_CBC = 2'd1, MODE_CTR = 2'd2;   // 0: ECB
 
   reg  [2:0]   st_q;
   reg  [3:0]   nr_q;        // rounds: 10 / 12 / 14
   reg  [3:0]   nk_q;        // key words: 4 / 6 / 8
-  reg  [1:0]   mode_q;
-  reg          dec_q;
+  // chaining mode, one-hot flip-flops (they gate wide enables)
+  reg          ctr_q;       // CTR
+  reg          cbce_q;      // CBC encrypt
+  reg          cbcd_q;      // CBC decrypt
   reg  [127:0] iv_q;        // CBC chaining value or CTR counter block
   reg  [127:0] xo_q;        // XORed into the output (CBC-dec: IV, CTR: input)
   reg  [2:0]   cy_q;        // CTR increment carries still to propagate
@@ -165,6 +167,8 @@ module aes_core (
   reg  [1:0]  rk_rsel;      // word of the round key used next cycle
   reg  [1:0]  rk_rsel_q;
   reg         rk_mix;
+  reg  [3:0]  fr_q;         // round-key address fetched while running
+  reg  [1:0]  fj_q;         // ... and its column
   reg         rk_mix_q;     // the word read is a middle decryption round key
   reg  [31:0] rk_q;         // round key word of the column computed next cycle
   reg  [31:0] rk_wdata;
@@ -206,17 +210,14 @@ module aes_core (
   // Round key fetch, one cycle ahead of the issue that uses it: while running,
   // for the next (round, column); in the cycle a block is taken, for round 1
   // column 0 (in_fire is only the last select, it is a late signal).
-  wire [3:0] run_r     = (j_q == 2'd3) ? r_q + 4'd1 : r_q;
-  wire [3:0] run_addr  = dec_eff ? nr_q - run_r : run_r;
-  wire       run_mix   = dec_eff && (run_r != nr_q);
+  // While running, fr_q/fj_q hold the (round-key address, column) fetched.
   wire [3:0] first_addr = dec_eff ? nr_q - 4'd1 : 4'd1;
   wire [3:0] white_addr = dec_eff ? nr_q : 4'd0;      // whitening key
   wire key_go   = (st_q == ST_IDLE) && key_valid_i;
   wire key_last = (st_q == ST_KEYLD) && (ki_q[3:0] == nk_q - 4'd1);
 
   // block input, after chaining and whitening
-  wire [127:0] x_in = (mode_q == MODE_CTR) ? iv_q :
-                      (mode_q == MODE_CBC && !dec_q) ? (in_data_i ^ iv_q) : in_data_i;
+  wire [127:0] x_in = ctr_q ? iv_q : cbce_q ? (in_data_i ^ iv_q) : in_data_i;
 
   integer i;
   always @(*) begin
@@ -231,9 +232,9 @@ module aes_core (
     rk_we    = 1'b0;
     rk_waddr = ki_q;
     rk_wdata = k_new;
-    rk_raddr = run_addr;
-    rk_rsel  = j_q + 2'd1;
-    rk_mix   = run_mix;
+    rk_raddr = fr_q;
+    rk_rsel  = fj_q;
+    rk_mix   = dec_eff && (fr_q != 4'd0);   // decryption rounds but the last
     if (st_q == ST_KEYLD) begin
       rk_we    = 1'b1;
       rk_wdata = key_word;
@@ -253,8 +254,9 @@ module aes_core (
       st_q    <= ST_IDLE;
       nr_q    <= 4'd10;
       nk_q    <= 4'd4;
-      mode_q  <= MODE_ECB;
-      dec_q   <= 1'b0;
+      ctr_q   <= 1'b0;
+      cbce_q  <= 1'b0;
+      cbcd_q  <= 1'b0;
       dec_eff <= 1'b0;
       r_q     <= 4'd1;
       j_q     <= 2'd0;
@@ -271,8 +273,9 @@ module aes_core (
       case (st_q)
         ST_IDLE, ST_OUT: begin
           if (cfg_valid_i && cfg_ready_o) begin
-            mode_q  <= cfg_mode_i;
-            dec_q   <= cfg_dec_i;
+            ctr_q   <= (cfg_mode_i == MODE_CTR);
+            cbce_q  <= (cfg_mode_i == MODE_CBC) && !cfg_dec_i;
+            cbcd_q  <= (cfg_mode_i == MODE_CBC) && cfg_dec_i;
             dec_eff <= cfg_dec_i && (cfg_mode_i != MODE_CTR);
           end
           if (key_go) begin
@@ -337,6 +340,13 @@ module aes_core (
 
   // ---- data registers (no reset: written before they are read) ---------------
   always @(posedge clk) begin
+    if (in_fire) begin
+      fr_q <= first_addr;
+      fj_q <= 2'd1;
+    end else if (st_q == ST_RUN) begin
+      fj_q <= fj_q + 2'd1;
+      if (fj_q == 2'd3) fr_q <= dec_eff ? fr_q - 4'd1 : fr_q + 4'd1;
+    end
     rk_rsel_q <= rk_rsel;
     rk_mix_q  <= rk_mix;
     rk_q      <= rk_mix_q ? mixcol(inv_pre(rk_rdata)) : rk_rdata;
@@ -347,8 +357,7 @@ module aes_core (
     if (st_q == ST_KEYX && ksub_q) kw_q <= k_new;
     if (in_fire) begin
       cur_q <= x_in ^ rk_round;
-      xo_q  <= (mode_q == MODE_CTR) ? in_data_i :
-               (mode_q == MODE_CBC && dec_q) ? iv_q : 128'd0;
+      xo_q  <= ctr_q ? in_data_i : cbcd_q ? iv_q : 128'd0;
     end
     if (pv_q) begin
       case (pj_q)
@@ -373,11 +382,11 @@ module aes_core (
       if (cfg_valid_i && cfg_ready_o) begin
         iv_q <= cfg_iv_i;
         cy_q <= 3'd0;
-      end else if (in_fire && mode_q == MODE_CTR) begin
+      end else if (in_fire && ctr_q) begin
         {cy_q[0], iv_q[31:0]} <= {1'b0, iv_q[31:0]} + 33'd1;
-      end else if (in_fire && mode_q == MODE_CBC && dec_q) begin
+      end else if (in_fire && cbcd_q) begin
         iv_q <= in_data_i;
-      end else if (pv_q && pj_q == 2'd3 && st_q == ST_LAST && mode_q == MODE_CBC && !dec_q) begin
+      end else if (st_q == ST_LAST && cbce_q) begin
         iv_q <= new_state;
       end
     end
