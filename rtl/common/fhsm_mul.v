@@ -7,7 +7,9 @@
 //                   output register inside the block
 //   (none)          behavioural a*b into a register (simulation; Yosys still
 //                   infers DSPs from it where the target has them)
-// W must be 16 for the vendor primitives.
+// The vendor primitives are instantiated for W = 16; any other W uses the
+// behavioural model, from which Yosys infers DSP blocks (synth_ice40 -dsp,
+// synth_ecp5), e.g. four 16x16 blocks for W = 32.
 module fhsm_mul #(
   parameter integer W = 16
 ) (
@@ -16,6 +18,12 @@ module fhsm_mul #(
   input  wire [W-1:0]   b_i,
   output wire [2*W-1:0] p_o
 );
+  generate
+    if (W != 16) begin : g_generic
+      reg [2*W-1:0] p_q;
+      always @(posedge clk) p_q <= a_i * b_i;
+      assign p_o = p_q;
+    end else begin : g_w16
 `ifdef FHSM_MUL_ICE40
   SB_MAC16 #(
     .NEG_TRIGGER(1'b0), .A_REG(1'b0), .B_REG(1'b0), .C_REG(1'b0), .D_REG(1'b0),
@@ -65,4 +73,6 @@ module fhsm_mul #(
   always @(posedge clk) p_q <= a_i * b_i;
   assign p_o = p_q;
 `endif
+    end
+  endgenerate
 endmodule

