@@ -369,6 +369,14 @@ out:
 	return rv;
 }
 
+static bool slot_exists(CK_SLOT_ID id)
+{
+	P11_LOCK();
+	bool found = p11_slot_find(id) != NULL;
+	P11_UNLOCK();
+	return found;
+}
+
 P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMechanismList,
 				    CK_ULONG_PTR pulCount)
 {
@@ -379,10 +387,7 @@ P11_EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pMe
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	P11_LOCK();
-	bool valid = p11_slot_find(slotID) != NULL;
-	P11_UNLOCK();
-	if (!valid) {
+	if (!slot_exists(slotID)) {
 		rv = CKR_SLOT_ID_INVALID;
 		goto out;
 	}
@@ -408,11 +413,8 @@ P11_EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	P11_LOCK();
-	bool valid = p11_slot_find(slotID) != NULL;
-	P11_UNLOCK();
 	const struct p11_mech *m = p11_mech_find(type);
-	if (!valid) {
+	if (!slot_exists(slotID)) {
 		rv = CKR_SLOT_ID_INVALID;
 	} else if (!m) {
 		rv = CKR_MECHANISM_INVALID;
