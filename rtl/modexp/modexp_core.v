@@ -39,7 +39,10 @@
 // n, e and the product accumulator t in one RAM each: 7 x 2^AW x W bits.
 module modexp_core #(
   parameter integer MAXBITS = 4096,
-  parameter integer W       = 16
+  parameter integer W       = 16,
+  // derived, do not override (here so that the port widths can use them)
+  parameter integer AW      = $clog2(MAXBITS / W + 1),  // word address bits (s <= MAXBITS/W + 1)
+  parameter integer EBW     = $clog2(MAXBITS + 1)       // exponent bit-length bits
 ) (
   input  wire                 clk,
   input  wire                 rst_n,
@@ -58,9 +61,6 @@ module modexp_core #(
   output wire                 res_last_o,
   output wire [31:0]          cycles_o
 );
-  localparam integer MAXW = MAXBITS / W + 1;        // s <= MAXW
-  localparam integer AW   = $clog2(MAXW);           // word address bits
-  localparam integer EBW  = $clog2(MAXBITS + 1);    // exponent bit-length bits
   localparam integer LW   = $clog2(W);              // bit index within a word
   localparam integer CW   = W + 2;                  // inner-loop carry bits
   localparam [LW:0] LAST_NK = W[LW:0];

