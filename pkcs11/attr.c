@@ -35,6 +35,30 @@ struct p11_attrs *p11_attrs_new(const struct p11_attr *items, size_t n)
 	return a;
 }
 
+struct p11_attrs *p11_attrs_with(struct p11_attrs *a, const struct p11_attr *items, size_t n)
+{
+	if (!a)
+		return NULL;
+	struct p11_attr *all = malloc((a->n + n) * sizeof(*all));
+	struct p11_attrs *out = NULL;
+	if (all) {
+		size_t k = 0;
+		for (size_t i = 0; i < a->n; i++) {
+			bool replaced = false;
+			for (size_t j = 0; j < n && !replaced; j++)
+				replaced = items[j].type == a->a[i].type;
+			if (!replaced)
+				all[k++] = a->a[i];
+		}
+		for (size_t j = 0; j < n; j++)
+			all[k++] = items[j];
+		out = p11_attrs_new(all, k);
+		free(all);
+	}
+	p11_attrs_free(a);
+	return out;
+}
+
 size_t p11_attrs_size(const struct p11_attrs *a)
 {
 	size_t s = sizeof(*a) + a->n * sizeof(a->a[0]);
@@ -342,7 +366,7 @@ static CK_RV derive(enum p11_obj_op op, CK_OBJECT_CLASS cls, CK_ULONG sub, struc
 		if ((x = work_get(w, CKA_NEVER_EXTRACTABLE)))
 			x->val = (uint8_t *)(val_true(work_get(w, CKA_EXTRACTABLE)) ? &f : &t);
 	}
-	return key_length_ok(sub, value);
+	return op == P11_OP_GENERATE ? CKR_OK : key_length_ok(sub, value);
 }
 
 CK_RV p11_attrs_build(enum p11_obj_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n,

@@ -299,6 +299,64 @@ P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
 	return rv;
 }
 
+/* ---- for the mechanisms ---- */
+static bool mech_allowed(const struct p11_attrs *a, CK_MECHANISM_TYPE mech)
+{
+	const struct p11_attr *x = p11_attrs_find(a, CKA_ALLOWED_MECHANISMS);
+	if (!x || x->len == 0)
+		return true;
+	for (size_t i = 0; i + sizeof(CK_MECHANISM_TYPE) <= x->len; i += sizeof(CK_MECHANISM_TYPE)) {
+		CK_MECHANISM_TYPE t;
+		memcpy(&t, x->val + i, sizeof(t));
+		if (t == mech)
+			return true;
+	}
+	return false;
+}
+
+CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+		     struct p11_attrs **out)
+{
+	struct call c;
+	CK_RV rv = begin(s, &c);
+	if (rv != CKR_OK)
+		return rv;
+	struct p11_object *o = p11_object_by_handle(h);
+	if (!visible(&c, o) || (o->cls != CKO_SECRET_KEY && o->cls != CKO_PRIVATE_KEY && o->cls != CKO_PUBLIC_KEY))
+		rv = CKR_KEY_HANDLE_INVALID;
+	else if (!p11_attrs_bool(o->attrs, usage, false))
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+	else if (o->sealed && !c.ctx.mk)
+		rv = CKR_USER_NOT_LOGGED_IN; /* its values are still sealed */
+	else if (!mech_allowed(o->attrs, mech))
+		rv = CKR_MECHANISM_INVALID;
+	else if (!(*out = p11_attrs_new(o->attrs->a, o->attrs->n)))
+		rv = CKR_HOST_MEMORY;
+	end(&c);
+	return rv;
+}
+
+CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph)
+{
+	struct call c;
+	CK_RV rv = begin(s, &c);
+	if (rv != CKR_OK) {
+		p11_attrs_free(a);
+		return rv;
+	}
+	rv = store_new(&c, a, ph);
+	end(&c);
+	return rv;
+}
+
+bool p11_session_is_so(struct p11_session *s)
+{
+	P11_LOCK();
+	bool so = s->slot->login == CKU_SO;
+	P11_UNLOCK();
+	return so;
+}
+
 /* ---- search ---- */
 void p11_find_end(struct p11_find_op *f)
 {

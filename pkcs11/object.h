@@ -94,6 +94,17 @@ bool p11_attrs_is_protected(const struct p11_attrs *a, CK_ATTRIBUTE_TYPE type);
 /* Builds a p11_attrs from n (type, len, value) triples; values are copied. */
 struct p11_attrs *p11_attrs_new(const struct p11_attr *items, size_t n);
 size_t p11_attrs_size(const struct p11_attrs *a);
+/* a with the n items added or replacing those of the same type; a is freed. */
+struct p11_attrs *p11_attrs_with(struct p11_attrs *a, const struct p11_attr *items, size_t n);
+
+/* ---- object.c, for the mechanisms ---- */
+/* A private copy of key h's attributes, for an operation that needs the attribute
+ * usage (CKA_ENCRYPT, CKA_SIGN, ...) set and allows mechanism mech. */
+CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+		     struct p11_attrs **out);
+/* Stores a new object (session or token, by its CKA_TOKEN); takes a. */
+CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph);
+bool p11_session_is_so(struct p11_session *s);
 void p11_attrs_free(struct p11_attrs *a);
 
 #endif

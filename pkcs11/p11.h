@@ -171,6 +171,22 @@ struct p11_digest_op {
 	fhsm_hash_alg alg;
 	fhsm_hash_ctx *ctx;
 };
+/* One cryptographic operation in a session (encrypt, decrypt, sign or verify). */
+struct p11_mech;
+struct p11_attrs;
+struct p11_op {
+	bool active, updated;
+	const struct p11_mech *m;
+	struct p11_attrs *key; /* a private copy of the key's attributes, wiped at the end */
+	void *ctx;             /* the host context: fhsm_cipher_ctx, fhsm_aead_ctx, fhsm_mac_ctx */
+	uint8_t buf[16];       /* a partial block */
+	size_t buflen;
+	uint8_t *acc;          /* accumulated input (AEAD decryption, single-shot mechanisms) */
+	size_t acclen, acccap;
+	size_t out_len;        /* MAC or tag length */
+	CK_ULONG data_len;     /* CCM: the announced length */
+};
+
 struct p11_find_op {
 	bool active;
 	CK_OBJECT_HANDLE *handles; /* the matches, collected at C_FindObjectsInit */
@@ -187,6 +203,7 @@ struct p11_session {
 	struct p11_session *next, *prev, *hnext;
 	struct p11_digest_op digest;
 	struct p11_find_op find;
+	struct p11_op enc, dec, sign, verify;
 	unsigned long nobjs; /* session objects it owns (under p11.obj_lock) */
 };
 
@@ -200,6 +217,7 @@ void p11_leave_session(struct p11_session *s);
 CK_STATE p11_session_state(const struct p11_session *s);
 void p11_sessions_free(void);
 void p11_digest_end(struct p11_digest_op *op);
+void p11_op_end(struct p11_op *op);
 void p11_find_end(struct p11_find_op *f);
 
 /* ---- objects (object.c): hooks for session and login changes, under p11.lock ---- */
@@ -212,11 +230,25 @@ void p11_objset_wipe(struct p11_objset *set);
 void p11_handles_reset(void);
 
 /* ---- mechanisms (mech.c): one table ---- */
+enum p11_mech_class {
+	MC_DIGEST,  /* hash: fhsm_hash_alg */
+	MC_BLOCK,   /* block cipher mode: cipher, mode, pad */
+	MC_AEAD,    /* AES-GCM / AES-CCM */
+	MC_HMAC,    /* hash, general */
+	MC_CMAC,    /* cipher, general */
+	MC_KEYGEN,  /* secret key generation: key_type */
+};
+
 struct p11_mech {
 	CK_MECHANISM_TYPE type;
 	CK_ULONG min_key, max_key;
 	CK_FLAGS flags;
-	int hash; /* fhsm_hash_alg for digests, -1 otherwise */
+	int hash;              /* fhsm_hash_alg, -1 when none */
+	enum p11_mech_class cls;
+	CK_KEY_TYPE key_type;  /* the key it takes or makes */
+	int cipher;            /* fhsm_block_cipher */
+	int mode;              /* fhsm_cipher_mode; MC_AEAD: 0 GCM, 1 CCM */
+	bool pad, general;     /* CBC-PAD; MAC _GENERAL (length parameter) */
 };
 const struct p11_mech *p11_mech_find(CK_MECHANISM_TYPE type);
 size_t p11_mech_count(void);

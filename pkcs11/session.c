@@ -28,6 +28,10 @@ static void session_free(struct p11_session *s)
 		p11_objects_session_closed(s); /* one made while another thread closed it */
 	p11_digest_end(&s->digest);
 	p11_find_end(&s->find);
+	p11_op_end(&s->enc);
+	p11_op_end(&s->dec);
+	p11_op_end(&s->sign);
+	p11_op_end(&s->verify);
 	p11_mutex_free(s->lock);
 	fhsm_wipe(s, sizeof(*s));
 	free(s);
@@ -367,6 +371,14 @@ P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 		p11_digest_end(&s->digest);
 	if (flags & CKF_FIND_OBJECTS)
 		p11_find_end(&s->find);
+	if (flags & CKF_ENCRYPT)
+		p11_op_end(&s->enc);
+	if (flags & CKF_DECRYPT)
+		p11_op_end(&s->dec);
+	if (flags & CKF_SIGN)
+		p11_op_end(&s->sign);
+	if (flags & CKF_VERIFY)
+		p11_op_end(&s->verify);
 	p11_leave_session(s);
 	return rv;
 }

@@ -8,30 +8,10 @@
 	X(C_GetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG_PTR pulOperationStateLen)) \
 	X(C_SetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG ulOperationStateLen, \
 				CK_OBJECT_HANDLE hEncryptionKey, CK_OBJECT_HANDLE hAuthenticationKey)) \
-	X(C_EncryptInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
-	X(C_Encrypt, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData, \
-		      CK_ULONG_PTR pulEncryptedDataLen)) \
-	X(C_EncryptUpdate, (H, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, CK_BYTE_PTR pEncryptedPart, \
-			    CK_ULONG_PTR pulEncryptedPartLen)) \
-	X(C_EncryptFinal, (H, CK_BYTE_PTR pLastEncryptedPart, CK_ULONG_PTR pulLastEncryptedPartLen)) \
-	X(C_DecryptInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
-	X(C_Decrypt, (H, CK_BYTE_PTR pEncryptedData, CK_ULONG ulEncryptedDataLen, CK_BYTE_PTR pData, \
-		      CK_ULONG_PTR pulDataLen)) \
-	X(C_DecryptUpdate, (H, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, CK_BYTE_PTR pPart, \
-			    CK_ULONG_PTR pulPartLen)) \
-	X(C_DecryptFinal, (H, CK_BYTE_PTR pLastPart, CK_ULONG_PTR pulLastPartLen)) \
 	X(C_DigestKey, (H, CK_OBJECT_HANDLE hKey)) \
-	X(C_SignInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
-	X(C_Sign, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)) \
-	X(C_SignUpdate, (H, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)) \
-	X(C_SignFinal, (H, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)) \
 	X(C_SignRecoverInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
 	X(C_SignRecover, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, \
 			  CK_ULONG_PTR pulSignatureLen)) \
-	X(C_VerifyInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
-	X(C_Verify, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)) \
-	X(C_VerifyUpdate, (H, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)) \
-	X(C_VerifyFinal, (H, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)) \
 	X(C_VerifyRecoverInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
 	X(C_VerifyRecover, (H, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen, CK_BYTE_PTR pData, \
 			    CK_ULONG_PTR pulDataLen)) \
@@ -43,8 +23,6 @@
 				CK_ULONG_PTR pulEncryptedPartLen)) \
 	X(C_DecryptVerifyUpdate, (H, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, \
 				  CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)) \
-	X(C_GenerateKey, (H, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, \
-			  CK_OBJECT_HANDLE_PTR phKey)) \
 	X(C_GenerateKeyPair, (H, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pPublicKeyTemplate, \
 			      CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate, \
 			      CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, \

@@ -13,7 +13,7 @@ void soft_init(void);
 /* LibTomCrypt indexes, valid after soft_init(). */
 struct soft_indexes {
 	int hash[FHSM_HASH_COUNT];
-	int aes;
+	int aes, des3;
 };
 extern struct soft_indexes soft_idx;
 

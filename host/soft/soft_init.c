@@ -19,6 +19,7 @@ static void register_all(void)
 	for (int i = 0; i < FHSM_HASH_COUNT; i++)
 		soft_idx.hash[i] = register_hash(hash_descs[i]);
 	soft_idx.aes = register_cipher(&aes_desc);
+	soft_idx.des3 = register_cipher(&des3_desc);
 	/* GMP is 2.6x faster than libtommath for RSA-2048 on this machine (DESIGN.md). */
 	ltc_mp = gmp_desc;
 }

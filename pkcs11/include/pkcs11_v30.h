@@ -60,6 +60,18 @@ typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 #define CKM_HKDF_KEY_GEN 0x0000402CUL
 #endif
 
+#ifndef FHSM_HAVE_CK_CCM_PARAMS
+typedef struct CK_CCM_PARAMS {
+	CK_ULONG ulDataLen;
+	CK_BYTE_PTR pNonce;
+	CK_ULONG ulNonceLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulMACLen;
+} CK_CCM_PARAMS;
+#endif
+typedef CK_ULONG CK_MAC_GENERAL_PARAMS;
+
 /* The 2.40 functions, in the order of CK_FUNCTION_LIST (the first part of the 3.0 list). */
 #define FHSM_P11_V240_NAMES(X) \
 	X(C_Initialize) \

@@ -1,0 +1,55 @@
+/* Symmetric primitives of the engine API: block-cipher modes, AEAD, MACs.
+ * Streaming contexts; the caller (pkcs11/) buffers partial blocks and pads. */
+#ifndef FHSM_CIPHER_H
+#define FHSM_CIPHER_H
+
+#include "fhsm/crypto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { FHSM_MODE_ECB, FHSM_MODE_CBC, FHSM_MODE_CTR } fhsm_cipher_mode;
+
+size_t fhsm_block_size(fhsm_block_cipher c);
+bool fhsm_key_size_ok(fhsm_block_cipher c, size_t key_len);
+
+typedef struct fhsm_cipher_ctx fhsm_cipher_ctx;
+/* iv: one block for CBC and CTR (the initial counter block), NULL for ECB.
+ * ctr_bits: CTR only, how many low-order bits of the counter block count (8..128, a
+ * multiple of 8). */
+fhsm_err fhsm_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
+			 size_t key_len, const uint8_t *iv, unsigned ctr_bits, fhsm_cipher_ctx **out);
+/* ECB/CBC: len a multiple of the block size. in and out may be the same buffer. */
+fhsm_err fhsm_cipher_update(fhsm_cipher_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out);
+void fhsm_cipher_free(fhsm_cipher_ctx *ctx);
+
+/* AES-GCM and AES-CCM, streaming. For CCM the data length and tag length are fixed up front. */
+typedef struct fhsm_aead_ctx fhsm_aead_ctx;
+fhsm_err fhsm_gcm_new(const uint8_t *key, size_t key_len, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		      size_t aad_len, bool encrypt, fhsm_aead_ctx **out);
+fhsm_err fhsm_ccm_new(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+		      const uint8_t *aad, size_t aad_len, size_t data_len, size_t tag_len, bool encrypt,
+		      fhsm_aead_ctx **out);
+fhsm_err fhsm_aead_update(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out);
+/* Encrypt: writes the tag. */
+fhsm_err fhsm_aead_tag(fhsm_aead_ctx *ctx, uint8_t *tag, size_t tag_len);
+/* Decrypt: FHSM_ERR_AUTH unless the tag matches (constant-time). */
+fhsm_err fhsm_aead_check(fhsm_aead_ctx *ctx, const uint8_t *tag, size_t tag_len);
+void fhsm_aead_free(fhsm_aead_ctx *ctx);
+
+/* MACs: HMAC with any fhsm_hash_alg, CMAC with AES or DES3. */
+typedef enum { FHSM_MAC_HMAC, FHSM_MAC_CMAC } fhsm_mac_kind;
+typedef struct fhsm_mac_ctx fhsm_mac_ctx;
+/* For HMAC, alg is the fhsm_hash_alg; for CMAC, the fhsm_block_cipher. */
+fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_ctx **out);
+size_t fhsm_mac_size(const fhsm_mac_ctx *ctx);
+fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len);
+/* Writes fhsm_mac_size() bytes; the context is spent. */
+fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out);
+void fhsm_mac_free(fhsm_mac_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,304 @@
+/* Block-cipher modes, AEAD and MACs on LibTomCrypt. Arguments are checked here,
+ * before LibTomCrypt sees them: Debian's build aborts on a failed LTC_ARGCHK. */
+#include <stdlib.h>
+#include <string.h>
+#include "fhsm/cipher.h"
+#include "soft.h"
+
+size_t fhsm_block_size(fhsm_block_cipher c)
+{
+	return c == FHSM_BLOCK_AES ? 16 : c == FHSM_BLOCK_DES3 ? 8 : 0;
+}
+
+bool fhsm_key_size_ok(fhsm_block_cipher c, size_t n)
+{
+	return c == FHSM_BLOCK_AES ? n == 16 || n == 24 || n == 32 : c == FHSM_BLOCK_DES3 ? n == 16 || n == 24 : false;
+}
+
+static int cipher_index(fhsm_block_cipher c)
+{
+	soft_init();
+	return c == FHSM_BLOCK_AES ? soft_idx.aes : soft_idx.des3;
+}
+
+/* LibTomCrypt's DES3 wants 24 bytes: a two-key key is K1 K2 K1. */
+static const uint8_t *key_for(fhsm_block_cipher c, const uint8_t *key, size_t *len, uint8_t k3[24])
+{
+	if (c != FHSM_BLOCK_DES3 || *len == 24)
+		return key;
+	for (int i = 0; i < 24; i++)
+		k3[i] = key[i % 16];
+	*len = 24;
+	return k3;
+}
+
+struct fhsm_cipher_ctx {
+	fhsm_cipher_mode mode;
+	bool encrypt;
+	size_t block;
+	union {
+		symmetric_ECB ecb;
+		symmetric_CBC cbc;
+		symmetric_CTR ctr;
+	} u;
+};
+
+fhsm_err fhsm_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
+			 size_t key_len, const uint8_t *iv, unsigned ctr_bits, fhsm_cipher_ctx **out)
+{
+	uint8_t k3[24];
+	if (!out || !key || !fhsm_key_size_ok(c, key_len) || (mode != FHSM_MODE_ECB && !iv))
+		return FHSM_ERR_ARGS;
+	size_t block = fhsm_block_size(c);
+	if (mode == FHSM_MODE_CTR && (ctr_bits == 0 || ctr_bits > block * 8 || ctr_bits % 8))
+		return FHSM_ERR_ARGS;
+	fhsm_cipher_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return FHSM_ERR_NOMEM;
+	ctx->mode = mode;
+	ctx->encrypt = encrypt;
+	ctx->block = block;
+	int idx = cipher_index(c), rc;
+	const uint8_t *k = key_for(c, key, &key_len, k3);
+	switch (mode) {
+	case FHSM_MODE_ECB:
+		rc = ecb_start(idx, k, (int)key_len, 0, &ctx->u.ecb);
+		break;
+	case FHSM_MODE_CBC:
+		rc = cbc_start(idx, iv, k, (int)key_len, 0, &ctx->u.cbc);
+		break;
+	default:
+		/* PKCS#11's counter is the low ctr_bits of the block, big-endian. */
+		rc = ctr_start(idx, iv, k, (int)key_len, 0, CTR_COUNTER_BIG_ENDIAN | (int)((ctr_bits / 8) << 8),
+			       &ctx->u.ctr);
+		break;
+	}
+	fhsm_wipe(k3, sizeof(k3));
+	if (rc != CRYPT_OK) {
+		fhsm_cipher_free(ctx);
+		return FHSM_ERR_PROVIDER;
+	}
+	*out = ctx;
+	return FHSM_OK;
+}
+
+fhsm_err fhsm_cipher_update(fhsm_cipher_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
+{
+	int rc;
+	if (!ctx || (len && (!in || !out)) || (ctx->mode != FHSM_MODE_CTR && len % ctx->block))
+		return FHSM_ERR_ARGS;
+	if (len == 0)
+		return FHSM_OK;
+	switch (ctx->mode) {
+	case FHSM_MODE_ECB:
+		rc = ctx->encrypt ? ecb_encrypt(in, out, len, &ctx->u.ecb) : ecb_decrypt(in, out, len, &ctx->u.ecb);
+		break;
+	case FHSM_MODE_CBC:
+		rc = ctx->encrypt ? cbc_encrypt(in, out, len, &ctx->u.cbc) : cbc_decrypt(in, out, len, &ctx->u.cbc);
+		break;
+	default:
+		rc = ctr_encrypt(in, out, len, &ctx->u.ctr);
+		break;
+	}
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+void fhsm_cipher_free(fhsm_cipher_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	fhsm_wipe(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+/* ---- AEAD ---- */
+struct fhsm_aead_ctx {
+	bool gcm, encrypt;
+	size_t tag_len;
+	union {
+		gcm_state gcm;
+		ccm_state ccm;
+	} u;
+};
+
+fhsm_err fhsm_gcm_new(const uint8_t *key, size_t key_len, const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		      size_t aad_len, bool encrypt, fhsm_aead_ctx **out)
+{
+	if (!out || !key || !fhsm_key_size_ok(FHSM_BLOCK_AES, key_len) || !iv || iv_len == 0 || (!aad && aad_len))
+		return FHSM_ERR_ARGS;
+	fhsm_aead_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return FHSM_ERR_NOMEM;
+	ctx->gcm = true;
+	ctx->encrypt = encrypt;
+	int rc = gcm_init(&ctx->u.gcm, cipher_index(FHSM_BLOCK_AES), key, (int)key_len);
+	if (rc == CRYPT_OK)
+		rc = gcm_add_iv(&ctx->u.gcm, iv, iv_len);
+	if (rc == CRYPT_OK && aad_len)
+		rc = gcm_add_aad(&ctx->u.gcm, aad, aad_len);
+	if (rc == CRYPT_OK && !aad_len) /* moves the state past the AAD phase */
+		rc = gcm_add_aad(&ctx->u.gcm, NULL, 0);
+	if (rc != CRYPT_OK) {
+		fhsm_aead_free(ctx);
+		return FHSM_ERR_PROVIDER;
+	}
+	*out = ctx;
+	return FHSM_OK;
+}
+
+fhsm_err fhsm_ccm_new(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
+		      const uint8_t *aad, size_t aad_len, size_t data_len, size_t tag_len, bool encrypt,
+		      fhsm_aead_ctx **out)
+{
+	if (!out || !key || !fhsm_key_size_ok(FHSM_BLOCK_AES, key_len) || !nonce || nonce_len < 7 ||
+	    nonce_len > 13 || (!aad && aad_len) || tag_len < 4 || tag_len > 16 || tag_len % 2)
+		return FHSM_ERR_ARGS;
+	fhsm_aead_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return FHSM_ERR_NOMEM;
+	ctx->encrypt = encrypt;
+	ctx->tag_len = tag_len;
+	int rc = ccm_init(&ctx->u.ccm, cipher_index(FHSM_BLOCK_AES), key, (int)key_len, (int)data_len, (int)tag_len,
+			  (int)aad_len);
+	if (rc == CRYPT_OK)
+		rc = ccm_add_nonce(&ctx->u.ccm, nonce, nonce_len);
+	if (rc == CRYPT_OK && aad_len)
+		rc = ccm_add_aad(&ctx->u.ccm, aad, aad_len);
+	if (rc != CRYPT_OK) {
+		fhsm_aead_free(ctx);
+		return FHSM_ERR_PROVIDER;
+	}
+	*out = ctx;
+	return FHSM_OK;
+}
+
+fhsm_err fhsm_aead_update(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (!ctx || (len && (!in || !out)))
+		return FHSM_ERR_ARGS;
+	if (len == 0)
+		return FHSM_OK;
+	int rc;
+	/* LibTomCrypt's pt/ct arguments: plaintext first, whichever way we go. */
+	uint8_t *pt = ctx->encrypt ? (uint8_t *)in : out, *ct = ctx->encrypt ? out : (uint8_t *)in;
+	if (ctx->gcm)
+		rc = gcm_process(&ctx->u.gcm, pt, len, ct, ctx->encrypt ? GCM_ENCRYPT : GCM_DECRYPT);
+	else
+		rc = ccm_process(&ctx->u.ccm, pt, len, ct, ctx->encrypt ? CCM_ENCRYPT : CCM_DECRYPT);
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+static fhsm_err finish(fhsm_aead_ctx *ctx, uint8_t *tag, size_t *tag_len)
+{
+	unsigned long n = *tag_len;
+	int rc = ctx->gcm ? gcm_done(&ctx->u.gcm, tag, &n) : ccm_done(&ctx->u.ccm, tag, &n);
+	*tag_len = n;
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+fhsm_err fhsm_aead_tag(fhsm_aead_ctx *ctx, uint8_t *tag, size_t tag_len)
+{
+	uint8_t full[16];
+	size_t n = ctx && ctx->gcm ? 16 : ctx ? ctx->tag_len : 0;
+	if (!ctx || !tag || tag_len == 0 || tag_len > n)
+		return FHSM_ERR_ARGS;
+	fhsm_err err = finish(ctx, full, &n);
+	if (err == FHSM_OK)
+		memcpy(tag, full, tag_len); /* GCM tags may be truncated (PKCS#11 ulTagBits) */
+	return err;
+}
+
+fhsm_err fhsm_aead_check(fhsm_aead_ctx *ctx, const uint8_t *tag, size_t tag_len)
+{
+	uint8_t full[16];
+	size_t n = ctx && ctx->gcm ? 16 : ctx ? ctx->tag_len : 0;
+	if (!ctx || !tag || tag_len == 0 || tag_len > n)
+		return FHSM_ERR_ARGS;
+	fhsm_err err = finish(ctx, full, &n);
+	if (err == FHSM_OK && !fhsm_ct_equal(full, tag, tag_len))
+		err = FHSM_ERR_AUTH;
+	fhsm_wipe(full, sizeof(full));
+	return err;
+}
+
+void fhsm_aead_free(fhsm_aead_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	fhsm_wipe(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+/* ---- MACs ---- */
+struct fhsm_mac_ctx {
+	fhsm_mac_kind kind;
+	size_t size;
+	union {
+		hmac_state hmac;
+		omac_state omac;
+	} u;
+};
+
+fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_ctx **out)
+{
+	static const uint8_t empty[1];
+	uint8_t k3[24];
+	int rc;
+	if (!out || (!key && key_len))
+		return FHSM_ERR_ARGS;
+	if (kind == FHSM_MAC_HMAC ? !fhsm_hash_size((fhsm_hash_alg)alg)
+				  : !fhsm_key_size_ok((fhsm_block_cipher)alg, key_len))
+		return FHSM_ERR_ARGS;
+	fhsm_mac_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return FHSM_ERR_NOMEM;
+	ctx->kind = kind;
+	soft_init();
+	if (kind == FHSM_MAC_HMAC) {
+		ctx->size = fhsm_hash_size((fhsm_hash_alg)alg);
+		rc = hmac_init(&ctx->u.hmac, soft_idx.hash[alg], key_len ? key : empty, key_len);
+	} else {
+		ctx->size = fhsm_block_size((fhsm_block_cipher)alg);
+		const uint8_t *k = key_for((fhsm_block_cipher)alg, key, &key_len, k3);
+		rc = omac_init(&ctx->u.omac, cipher_index((fhsm_block_cipher)alg), k, key_len);
+		fhsm_wipe(k3, sizeof(k3));
+	}
+	if (rc != CRYPT_OK) {
+		fhsm_mac_free(ctx);
+		return FHSM_ERR_PROVIDER;
+	}
+	*out = ctx;
+	return FHSM_OK;
+}
+
+size_t fhsm_mac_size(const fhsm_mac_ctx *ctx)
+{
+	return ctx ? ctx->size : 0;
+}
+
+fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len)
+{
+	if (!ctx || (!data && len))
+		return FHSM_ERR_ARGS;
+	if (len == 0)
+		return FHSM_OK;
+	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_process(&ctx->u.hmac, data, len) : omac_process(&ctx->u.omac, data, len);
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out)
+{
+	if (!ctx || !out)
+		return FHSM_ERR_ARGS;
+	unsigned long n = ctx->size;
+	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_done(&ctx->u.hmac, out, &n) : omac_done(&ctx->u.omac, out, &n);
+	return rc == CRYPT_OK && n == ctx->size ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+void fhsm_mac_free(fhsm_mac_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	fhsm_wipe(ctx, sizeof(*ctx));
+	free(ctx);
+}
