@@ -45,8 +45,9 @@ core_info() {
   esac
 }
 
-last_fmax() {  # the post-route Fmax is the last one nextpnr prints
-  grep -E "Max frequency for clock" "$1" | tail -1 | sed -E 's/.*: ([0-9.]+) MHz.*/\1/'
+last_fmax() {  # post-route Fmax of clk: the last one nextpnr prints, minus its
+               # constant-net pseudo clocks ($PACKER_GND_NET, ...)
+  grep -E "Max frequency for clock" "$1" | grep -v PACKER | tail -1 | sed -E 's/.*: ([0-9.]+) MHz.*/\1/'
 }
 count() {      # count CELLTYPE LOG: "CELLTYPE:  used/ avail" from nextpnr's utilisation
   grep -E "^Info:[[:space:]]+$1:" "$2" | tail -1 | sed -E 's/.*: *([0-9]+)\/ *([0-9]+).*/\1/' || true
