@@ -70,7 +70,7 @@ module modexp_core #(
 
   localparam [3:0] ST_IDLE = 4'd0, ST_NINV0 = 4'd1, ST_NINV = 4'd2, ST_XM = 4'd3,
                    ST_ONE = 4'd4, ST_SQ = 4'd5, ST_MUL = 4'd6, ST_FIN = 4'd7,
-                   ST_CMP = 4'd8, ST_OUTRD = 4'd9, ST_OUTV = 4'd10;
+                   ST_CMP = 4'd8, ST_OUTRD = 4'd9, ST_OUTC = 4'd10, ST_OUTV = 4'd11;
 
   // ---- top-level state -----------------------------------------------------
   reg  [3:0]     st_q;
@@ -84,6 +84,8 @@ module modexp_core #(
   reg  [EBW-1:0] ebits_q;      // exponent length of the running operation
   reg            borrow_q;
   reg            ge_q;         // final value >= n: output value - n
+  reg  [W-1:0]   res_q;        // result word on the output port
+  reg            nbor_q;       // borrow out of that word
   reg  [31:0]    cyc_q;
 
   // ---- Montgomery product engine state --------------------------------------
@@ -192,7 +194,7 @@ module modexp_core #(
       end
     end
     if (st_q == ST_NINV0) n_raddr = {AW{1'b0}};
-    if (st_q == ST_CMP || st_q == ST_OUTRD || st_q == ST_OUTV) begin
+    if (st_q == ST_CMP || st_q == ST_OUTRD || st_q == ST_OUTC || st_q == ST_OUTV) begin
       n_raddr = oj_q[AW-1:0];
       t_raddr = oj_q[AW-1:0];
     end
@@ -261,6 +263,8 @@ module modexp_core #(
       ebits_q   <= {EBW{1'b0}};
       borrow_q  <= 1'b0;
       ge_q      <= 1'b0;
+      res_q     <= {W{1'b0}};
+      nbor_q    <= 1'b0;
       cyc_q     <= 32'd0;
       mm_go_q   <= 1'b0;
       mm_a_q    <= 2'd0;
@@ -270,7 +274,8 @@ module modexp_core #(
       mm_den_q  <= 1'b0;
     end else begin
       mm_go_q <= 1'b0;
-      if (st_q != ST_IDLE && st_q != ST_OUTRD && st_q != ST_OUTV) cyc_q <= cyc_q + 32'd1;
+      if (st_q != ST_IDLE && st_q != ST_OUTRD && st_q != ST_OUTC && st_q != ST_OUTV)
+        cyc_q <= cyc_q + 32'd1;
       case (st_q)
         ST_IDLE: begin
           if (start_valid_i) begin
@@ -377,10 +382,16 @@ module modexp_core #(
             st_q     <= ST_OUTRD;
           end
         end
-        ST_OUTRD: st_q <= ST_OUTV;
+        // output, 3 cycles per word: read; subtract into res_q; hand over
+        ST_OUTRD: st_q <= ST_OUTC;
+        ST_OUTC: begin
+          res_q  <= ge_q ? dif[W-1:0] : t_rdata;
+          nbor_q <= dif[W];
+          st_q   <= ST_OUTV;
+        end
         ST_OUTV: begin
           if (res_ready_i) begin
-            borrow_q <= dif[W];
+            borrow_q <= nbor_q;
             if (oj_q[AW-1:0] == s_m1) begin
               st_q <= ST_IDLE;
             end else begin
@@ -397,7 +408,7 @@ module modexp_core #(
   assign wr_ready_o    = (st_q == ST_IDLE);
   assign start_ready_o = (st_q == ST_IDLE);
   assign res_valid_o   = (st_q == ST_OUTV);
-  assign res_data_o    = ge_q ? dif[W-1:0] : t_rdata;
+  assign res_data_o    = res_q;
   assign res_last_o    = (oj_q[AW-1:0] == s_m1);
   assign cycles_o      = cyc_q;
 endmodule
