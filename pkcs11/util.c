@@ -35,10 +35,7 @@ CK_RV p11_rv_from_fhsm(fhsm_err err)
 		return CKR_HOST_MEMORY;
 	case FHSM_ERR_UNSUPPORTED:
 		return CKR_FUNCTION_NOT_SUPPORTED;
-	case FHSM_ERR_AUTH:
-	case FHSM_ERR_RNG:
-	case FHSM_ERR_PROVIDER:
-		break;
+	default: /* authentication, RNG and provider failures: the caller maps those it expects */
+		return CKR_FUNCTION_FAILED;
 	}
-	return CKR_FUNCTION_FAILED;
 }
