@@ -13,7 +13,8 @@ extern "C" {
 	X(FHSM_ERR_UNSUPPORTED, "not supported") \
 	X(FHSM_ERR_AUTH, "authentication failed (wrong key or tampered data)") \
 	X(FHSM_ERR_RNG, "random source failed") \
-	X(FHSM_ERR_PROVIDER, "crypto provider failed")
+	X(FHSM_ERR_PROVIDER, "crypto provider failed") \
+	X(FHSM_ERR_BUFFER, "output buffer too small (the needed size is returned)")
 
 typedef enum {
 #define FHSM_ERROR_ENUM(name, text) name,

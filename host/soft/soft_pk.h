@@ -1,0 +1,24 @@
+/* Shared by the soft provider's public-key files: the PRNG LibTomCrypt draws from and
+ * conversions between LibTomCrypt big numbers and fhsm_bytes. */
+#ifndef FHSM_SOFT_PK_H
+#define FHSM_SOFT_PK_H
+
+#include "soft.h"
+#include "fhsm/pk.h"
+
+/* soft_init() plus a LibTomCrypt PRNG that reads fhsm_random (the kernel's getrandom):
+ * returns its index. Thread-safe. */
+int soft_pk_init(void);
+/* A prng_state to pass along with that index (the PRNG keeps no state). */
+extern prng_state soft_pk_prng_state;
+
+/* Overwrites the limbs of a big number (GMP's mpz_clear does not). NULL is fine. */
+void soft_mp_wipe(void *a);
+/* Wipes then frees; NULL is fine. */
+void soft_mp_free(void *a);
+/* Unsigned big-endian minimal encoding (zero is one 0x00 byte). */
+fhsm_err soft_mp_to_bytes(void *a, struct fhsm_bytes *out);
+/* Exactly len bytes, left-padded with zeros; FHSM_ERR_ARGS when it does not fit. */
+fhsm_err soft_mp_to_fixed(void *a, uint8_t *out, size_t len);
+
+#endif
