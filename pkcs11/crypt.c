@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fhsm/cipher.h"
-#include "object.h"
+#include "pk.h"
 
 void p11_op_end(struct p11_op *op)
 {
@@ -20,6 +20,8 @@ void p11_op_end(struct p11_op *op)
 		fhsm_cipher_free(op->ctx);
 	else if (op->m && (op->m->cls == MC_HMAC || op->m->cls == MC_CMAC))
 		fhsm_mac_free(op->ctx);
+	else if (op->m)
+		p11_pk_end(op);
 	p11_attrs_free(op->key);
 	if (op->acc)
 		fhsm_wipe(op->acc, op->acccap);
@@ -130,7 +132,15 @@ static CK_RV crypt_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		rv = CKR_OPERATION_ACTIVE;
 	else if (!m || !(m->flags & (encrypt ? CKF_ENCRYPT : CKF_DECRYPT)))
 		rv = CKR_MECHANISM_INVALID;
-	else if ((rv = p11_op_key(s, op, m, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, &key)) == CKR_OK) {
+	else if (m->cls == MC_RSA) {
+		rv = p11_key_for_op(s, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, m->type, &op->key);
+		if (rv == CKR_OK && (p11_attrs_ulong(op->key, CKA_CLASS, 0) != (encrypt ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY) ||
+				     p11_attrs_ulong(op->key, CKA_KEY_TYPE, 0) != CKK_RSA))
+			rv = CKR_KEY_TYPE_INCONSISTENT;
+		op->m = m;
+		if (rv == CKR_OK)
+			rv = p11_pk_init(op, m, pMechanism, !encrypt);
+	} else if ((rv = p11_op_key(s, op, m, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, &key)) == CKR_OK) {
 		op->m = m;
 		rv = m->cls == MC_AEAD ? init_aead(op, m, pMechanism, key, encrypt)
 				       : init_block(op, m, pMechanism, key, encrypt);
@@ -162,6 +172,8 @@ static size_t block_of(const struct p11_op *op)
 /* Bytes an update of len produces (decrypt_pad: keep the last block back). */
 static size_t update_out(const struct p11_op *op, size_t len, bool encrypt)
 {
+	if (op->m->cls == MC_RSA)
+		return 0;
 	if (op->m->cls == MC_AEAD)
 		return encrypt ? len : 0; /* decrypted data is released only after the tag check */
 	if (op->m->mode == FHSM_MODE_CTR)
@@ -209,6 +221,8 @@ static CK_RV block_update(struct p11_op *op, const uint8_t *in, size_t len, uint
 
 static size_t final_out(const struct p11_op *op, bool encrypt)
 {
+	if (op->m->cls == MC_RSA)
+		return p11_pk_crypt_len(op);
 	if (op->m->cls == MC_AEAD)
 		return encrypt ? op->out_len : op->acclen > op->out_len ? op->acclen - op->out_len : 0;
 	if (op->m->pad)
@@ -286,6 +300,8 @@ static CK_RV aead_final(struct p11_op *op, uint8_t *out, CK_ULONG_PTR out_len, b
 /* The exact size of a single-part result (CBC-PAD decryption: an upper bound). */
 static size_t single_out(const struct p11_op *op, size_t len, bool encrypt)
 {
+	if (op->m->cls == MC_RSA)
+		return p11_pk_crypt_len(op);
 	if (op->m->cls == MC_AEAD)
 		return encrypt ? len + op->out_len : len > op->out_len ? len - op->out_len : 0;
 	if (op->m->pad && encrypt)
@@ -295,6 +311,9 @@ static size_t single_out(const struct p11_op *op, size_t len, bool encrypt)
 
 static CK_RV check_len(const struct p11_op *op, size_t len, bool encrypt, bool single)
 {
+	if (op->m->cls == MC_RSA)
+		return op->acclen + len > p11_pk_crypt_len(op) ? (encrypt ? CKR_DATA_LEN_RANGE : CKR_ENCRYPTED_DATA_LEN_RANGE)
+								: CKR_OK;
 	if (op->m->cls == MC_AEAD) {
 		if (op->m->mode == 1 && encrypt && op->acclen + len > op->data_len)
 			return CKR_DATA_LEN_RANGE;
@@ -309,6 +328,8 @@ static CK_RV check_len(const struct p11_op *op, size_t len, bool encrypt, bool s
 
 static CK_RV do_update(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *out, bool encrypt)
 {
+	if (op->m->cls == MC_RSA)
+		return p11_op_append(op, in, len);
 	if (op->m->cls == MC_BLOCK)
 		return block_update(op, in, len, out, encrypt);
 	if (!encrypt)
@@ -319,6 +340,8 @@ static CK_RV do_update(struct p11_op *op, const uint8_t *in, size_t len, uint8_t
 
 static CK_RV do_final(struct p11_op *op, uint8_t *out, CK_ULONG_PTR out_len, bool encrypt)
 {
+	if (op->m->cls == MC_RSA)
+		return p11_pk_crypt(op, encrypt, op->acc, op->acclen, out, out_len);
 	if (op->m->cls == MC_AEAD) {
 		if (encrypt && op->m->mode == 1 && op->acclen != op->data_len)
 			return CKR_DATA_LEN_RANGE;
@@ -357,9 +380,10 @@ static CK_RV single(CK_SESSION_HANDLE hSession, CK_BYTE_PTR in, CK_ULONG len, CK
 		goto out;
 	}
 	/* CBC-PAD decryption's exact size is known only after unpadding. */
-	bool scratch = !encrypt && op->m->cls == MC_BLOCK && op->m->pad;
-	uint8_t *dst = scratch ? malloc(len ? len : 1) : out;
-	CK_ULONG tail = 0;
+	bool scratch = !encrypt && ((op->m->cls == MC_BLOCK && op->m->pad) || op->m->cls == MC_RSA);
+	size_t room = op->m->cls == MC_RSA ? p11_pk_crypt_len(op) : len;
+	uint8_t *dst = scratch ? malloc(room ? room : 1) : out;
+	CK_ULONG tail = scratch ? room : *out_len;
 	if (!dst) {
 		rv = CKR_HOST_MEMORY;
 		goto end;
@@ -378,7 +402,7 @@ static CK_RV single(CK_SESSION_HANDLE hSession, CK_BYTE_PTR in, CK_ULONG len, CK
 	if (rv == CKR_OK)
 		*out_len = head + tail;
 	if (scratch) {
-		fhsm_wipe(dst, len);
+		fhsm_wipe(dst, room);
 		free(dst);
 	}
 end:

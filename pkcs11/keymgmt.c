@@ -1,10 +1,10 @@
-/* Key management: C_GenerateKey (secret keys). The template is checked under the
+/* Key management: C_GenerateKey (secret keys) and C_GenerateKeyPair. The template is checked under the
  * "generate" rules of attr_rules.c; the module adds the value and what it knows of
  * the key's history (CKA_LOCAL, CKA_KEY_GEN_MECHANISM, CKA_ALWAYS_SENSITIVE, ...). */
 #include <stdlib.h>
 #include <string.h>
 #include "fhsm/cipher.h"
-#include "object.h"
+#include "pk.h"
 
 /* DES keys carry odd parity in each byte's low bit. */
 static void des_parity(uint8_t *k, size_t n)
@@ -104,6 +104,61 @@ P11_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 out:
 	fhsm_wipe(value, sizeof(value));
 	p11_attrs_free(a);
+	p11_leave_session(s);
+	return rv;
+}
+
+/* ---- key pairs ---- */
+P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+				   CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount,
+				   CK_ATTRIBUTE_PTR pPrivateKeyTemplate, CK_ULONG ulPrivateKeyAttributeCount,
+				   CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey)
+{
+	struct p11_session *s;
+	struct p11_attrs *pub = NULL, *priv = NULL;
+	CK_ATTRIBUTE *tp = NULL, *tk = NULL;
+	CK_ULONG np, nk;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
+	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = m ? m->key_type : 0, kt2 = kt;
+	if (!pMechanism || !phPublicKey || !phPrivateKey || (!pPublicKeyTemplate && ulPublicKeyAttributeCount) ||
+	    (!pPrivateKeyTemplate && ulPrivateKeyAttributeCount) || ulPublicKeyAttributeCount > 1000 ||
+	    ulPrivateKeyAttributeCount > 1000)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (!m || m->cls != MC_KEYPAIR)
+		rv = CKR_MECHANISM_INVALID;
+	else if (pMechanism->pParameter || pMechanism->ulParameterLen)
+		rv = CKR_MECHANISM_PARAM_INVALID;
+	else if (!(tp = calloc(ulPublicKeyAttributeCount + 2, sizeof(*tp))) ||
+		 !(tk = calloc(ulPrivateKeyAttributeCount + 2, sizeof(*tk))))
+		rv = CKR_HOST_MEMORY;
+	else if ((rv = complete(pPublicKeyTemplate, ulPublicKeyAttributeCount, &pub_cls, &kt, tp, &np)) == CKR_OK &&
+		 (rv = complete(pPrivateKeyTemplate, ulPrivateKeyAttributeCount, &priv_cls, &kt2, tk, &nk)) == CKR_OK) {
+		bool so = p11_session_is_so(s);
+		rv = p11_attrs_build(P11_OP_GENERATE, tp, np, NULL, so, &pub);
+		if (rv == CKR_OK)
+			rv = p11_attrs_build(P11_OP_GENERATE, tk, nk, NULL, so, &priv);
+	}
+	free(tp);
+	free(tk);
+	if (rv == CKR_OK)
+		rv = p11_pk_generate(m, &pub, &priv);
+	/* The private key first: if the public one then fails, the pair is destroyed. */
+	if (rv == CKR_OK) {
+		rv = p11_object_create(s, priv, phPrivateKey);
+		priv = NULL;
+	}
+	if (rv == CKR_OK) {
+		rv = p11_object_create(s, pub, phPublicKey);
+		pub = NULL;
+		if (rv != CKR_OK)
+			p11_object_destroy(s, *phPrivateKey);
+	}
+	p11_attrs_free(pub);
+	p11_attrs_free(priv);
 	p11_leave_session(s);
 	return rv;
 }

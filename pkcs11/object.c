@@ -349,6 +349,23 @@ CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HA
 	return rv;
 }
 
+void p11_object_destroy(struct p11_session *s, CK_OBJECT_HANDLE h)
+{
+	struct call c;
+	struct p11_object *o;
+	if (begin(s, &c) != CKR_OK)
+		return;
+	if (lookup(&c, h, &o) == CKR_OK) {
+		if (o->token) {
+			p11_objlog_del(c.slot, &c.ctx, o);
+		} else {
+			o->session->nobjs--;
+			p11_objset_remove(c.slot->objs, o);
+		}
+	}
+	end(&c);
+}
+
 bool p11_session_is_so(struct p11_session *s)
 {
 	P11_LOCK();

@@ -105,6 +105,8 @@ CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYP
 /* Stores a new object (session or token, by its CKA_TOKEN); takes a. */
 CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph);
 bool p11_session_is_so(struct p11_session *s);
+/* Takes back an object this call just made (no rules: it is undoing). */
+void p11_object_destroy(struct p11_session *s, CK_OBJECT_HANDLE h);
 void p11_attrs_free(struct p11_attrs *a);
 
 #endif

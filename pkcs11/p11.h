@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "fhsm/crypto.h"
+#include "fhsm/pk.h"
 
 #define P11_EXPORT __attribute__((visibility("default")))
 
@@ -171,6 +172,14 @@ struct p11_digest_op {
 	fhsm_hash_alg alg;
 	fhsm_hash_ctx *ctx;
 };
+enum p11_curve { P11_P256, P11_P384, P11_P521, P11_ED25519, P11_X25519 };
+
+/* Parameters of a public-key mechanism, checked at *Init. */
+struct p11_pk_params {
+	struct fhsm_rsa_params rsa;
+	size_t digest_len; /* CKM_RSA_PKCS_PSS: the digest length the caller must give */
+};
+
 /* One cryptographic operation in a session (encrypt, decrypt, sign or verify). */
 struct p11_mech;
 struct p11_attrs;
@@ -185,6 +194,9 @@ struct p11_op {
 	size_t acclen, acccap;
 	size_t out_len;        /* MAC or tag length */
 	CK_ULONG data_len;     /* CCM: the announced length */
+	void *pk;              /* a parsed public-key (fhsm_rsa_key) */
+	enum p11_curve curve;
+	struct p11_pk_params params;
 };
 
 struct p11_find_op {
@@ -237,6 +249,10 @@ enum p11_mech_class {
 	MC_HMAC,    /* hash, general */
 	MC_CMAC,    /* cipher, general */
 	MC_KEYGEN,  /* secret key generation: key_type */
+	MC_KEYPAIR, /* key-pair generation: key_type */
+	MC_RSA,     /* mode: fhsm_rsa_pad; hash: hash-and-sign, -1 for raw input */
+	MC_ECDSA,   /* hash: hash-and-sign, -1 for a given digest */
+	MC_EDDSA,
 };
 
 struct p11_mech {
@@ -247,7 +263,7 @@ struct p11_mech {
 	enum p11_mech_class cls;
 	CK_KEY_TYPE key_type;  /* the key it takes or makes */
 	int cipher;            /* fhsm_block_cipher */
-	int mode;              /* fhsm_cipher_mode; MC_AEAD: 0 GCM, 1 CCM */
+	int mode;              /* fhsm_cipher_mode; MC_AEAD: 0 GCM, 1 CCM; MC_RSA: fhsm_rsa_pad */
 	bool pad, general;     /* CBC-PAD; MAC _GENERAL (length parameter) */
 };
 const struct p11_mech *p11_mech_find(CK_MECHANISM_TYPE type);

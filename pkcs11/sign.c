@@ -1,12 +1,19 @@
 /* Signing and verification: C_SignInit, C_Sign, C_SignUpdate, C_SignFinal and the
- * C_Verify* twins. MACs (HMAC, CMAC, and their _GENERAL forms) today; the public-key
- * mechanisms join them here. Same operation semantics as crypt.c. */
+ * C_Verify* twins, for MACs (HMAC, CMAC and their _GENERAL forms) and the public-key
+ * mechanisms of pk.c. Same operation semantics as crypt.c: a failure other than
+ * CKR_BUFFER_TOO_SMALL ends the operation; a length query keeps it. */
 #include <string.h>
 #include "fhsm/cipher.h"
-#include "object.h"
+#include "pk.h"
 
 CK_RV p11_op_key(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, CK_OBJECT_HANDLE hKey,
 		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value);
+CK_RV p11_op_append(struct p11_op *op, const uint8_t *data, size_t len);
+
+static bool is_mac(const struct p11_mech *m)
+{
+	return m->cls == MC_HMAC || m->cls == MC_CMAC;
+}
 
 static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
 		      const struct p11_attr *key)
@@ -28,6 +35,20 @@ static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECH
 	return CKR_OK;
 }
 
+static CK_RV pk_init(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
+		     CK_OBJECT_HANDLE hKey, bool sign)
+{
+	CK_RV rv = p11_key_for_op(s, hKey, sign ? CKA_SIGN : CKA_VERIFY, m->type, &op->key);
+	if (rv != CKR_OK)
+		return rv;
+	CK_OBJECT_CLASS cls = p11_attrs_ulong(op->key, CKA_CLASS, 0);
+	if (cls != (sign ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
+	    p11_attrs_ulong(op->key, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	op->m = m;
+	return p11_pk_init(op, m, mech, sign);
+}
+
 static CK_RV sign_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, bool sign)
 {
 	struct p11_session *s;
@@ -43,6 +64,8 @@ static CK_RV sign_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, 
 		rv = CKR_OPERATION_ACTIVE;
 	else if (!m || !(m->flags & (sign ? CKF_SIGN : CKF_VERIFY)))
 		rv = CKR_MECHANISM_INVALID;
+	else if (!is_mac(m))
+		rv = pk_init(s, op, m, pMechanism, hKey, sign);
 	else if ((rv = p11_op_key(s, op, m, hKey, sign ? CKA_SIGN : CKA_VERIFY, &key)) == CKR_OK) {
 		op->m = m;
 		rv = mac_init(op, m, pMechanism, key);
@@ -65,13 +88,60 @@ P11_EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	return sign_init(hSession, pMechanism, hKey, false);
 }
 
-/* Finishes a MAC into mac (op->out_len bytes). */
-static CK_RV mac_finish(struct p11_op *op, uint8_t mac[64])
+/* Feeds data: into the MAC or the digest, or kept whole for the mechanisms that sign
+ * the data itself (CKM_RSA_PKCS, CKM_ECDSA, CKM_EDDSA, ...). */
+static CK_RV feed(struct p11_op *op, const uint8_t *data, size_t len)
 {
-	uint8_t full[64];
-	CK_RV rv = p11_rv_from_fhsm(fhsm_mac_final(op->ctx, full));
-	memcpy(mac, full, op->out_len);
-	fhsm_wipe(full, sizeof(full));
+	if (is_mac(op->m))
+		return p11_rv_from_fhsm(fhsm_mac_update(op->ctx, data, len));
+	if (op->ctx)
+		return p11_rv_from_fhsm(fhsm_hash_update(op->ctx, data, len));
+	return p11_op_append(op, data, len);
+}
+
+static size_t sig_len(const struct p11_op *op)
+{
+	return is_mac(op->m) ? op->out_len : p11_pk_sig_len(op);
+}
+
+/* The MAC, or the public-key signature over what was fed. */
+static CK_RV produce(struct p11_op *op, uint8_t *sig, CK_ULONG_PTR len)
+{
+	uint8_t buf[FHSM_HASH_MAX_SIZE];
+	CK_RV rv;
+	if (is_mac(op->m)) {
+		rv = p11_rv_from_fhsm(fhsm_mac_final(op->ctx, buf));
+		memcpy(sig, buf, op->out_len);
+		*len = op->out_len;
+	} else if (op->ctx) {
+		rv = p11_rv_from_fhsm(fhsm_hash_final(op->ctx, buf));
+		if (rv == CKR_OK)
+			rv = p11_pk_sign(op, buf, fhsm_hash_size((fhsm_hash_alg)op->m->hash), sig, len);
+	} else {
+		rv = p11_pk_sign(op, op->acc, op->acclen, sig, len);
+	}
+	fhsm_wipe(buf, sizeof(buf));
+	return rv;
+}
+
+static CK_RV check(struct p11_op *op, const uint8_t *sig, CK_ULONG len)
+{
+	uint8_t buf[FHSM_HASH_MAX_SIZE];
+	CK_RV rv;
+	if (is_mac(op->m)) {
+		if (len != op->out_len)
+			return CKR_SIGNATURE_LEN_RANGE;
+		rv = p11_rv_from_fhsm(fhsm_mac_final(op->ctx, buf));
+		if (rv == CKR_OK && !fhsm_ct_equal(buf, sig, len))
+			rv = CKR_SIGNATURE_INVALID;
+	} else if (op->ctx) {
+		rv = p11_rv_from_fhsm(fhsm_hash_final(op->ctx, buf));
+		if (rv == CKR_OK)
+			rv = p11_pk_verify(op, buf, fhsm_hash_size((fhsm_hash_alg)op->m->hash), sig, len);
+	} else {
+		rv = p11_pk_verify(op, op->acc, op->acclen, sig, len);
+	}
+	fhsm_wipe(buf, sizeof(buf));
 	return rv;
 }
 
@@ -88,41 +158,51 @@ static CK_RV op_get(CK_SESSION_HANDLE hSession, bool sign, struct p11_session **
 	return CKR_OK;
 }
 
-P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-			CK_ULONG_PTR pulSignatureLen)
+/* C_Sign (data != NULL or len == 0 with single) and C_SignFinal (single == false). */
+static CK_RV sign_out(CK_SESSION_HANDLE hSession, bool single, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+		      CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	struct p11_session *s;
 	struct p11_op *op;
-	uint8_t mac[64];
 	CK_RV rv = op_get(hSession, true, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	if (!pulSignatureLen || (!pData && ulDataLen))
+	if (!pulSignatureLen || (single && !pData && ulDataLen))
 		rv = CKR_ARGUMENTS_BAD;
-	else if (op->updated)
+	else if (single && op->updated)
 		rv = CKR_OPERATION_ACTIVE;
-	else if ((rv = p11_out_len(pSignature, pulSignatureLen, op->out_len)) == P11_RV_LENGTH_ONLY ||
+	else if ((rv = p11_out_len(pSignature, pulSignatureLen, sig_len(op))) == P11_RV_LENGTH_ONLY ||
 		 rv == CKR_BUFFER_TOO_SMALL)
 		goto keep;
+	if (rv == CKR_OK && single)
+		rv = feed(op, pData, ulDataLen);
 	if (rv == CKR_OK)
-		rv = p11_rv_from_fhsm(fhsm_mac_update(op->ctx, pData, ulDataLen));
-	if (rv == CKR_OK && (rv = mac_finish(op, mac)) == CKR_OK)
-		memcpy(pSignature, mac, op->out_len);
-	fhsm_wipe(mac, sizeof(mac));
+		rv = produce(op, pSignature, pulSignatureLen);
 	p11_op_end(op);
 keep:
 	p11_leave_session(s);
 	return rv == P11_RV_LENGTH_ONLY ? CKR_OK : rv;
 }
 
-static CK_RV mac_update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, bool sign)
+P11_EXPORT CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+			CK_ULONG_PTR pulSignatureLen)
+{
+	return sign_out(hSession, true, pData, ulDataLen, pSignature, pulSignatureLen);
+}
+
+P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+	return sign_out(hSession, false, NULL, 0, pSignature, pulSignatureLen);
+}
+
+static CK_RV update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen, bool sign)
 {
 	struct p11_session *s;
 	struct p11_op *op;
 	CK_RV rv = op_get(hSession, sign, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD : p11_rv_from_fhsm(fhsm_mac_update(op->ctx, pPart, ulPartLen));
+	rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD : feed(op, pPart, ulPartLen);
 	if (rv == CKR_OK)
 		op->updated = true;
 	else
@@ -133,79 +213,42 @@ static CK_RV mac_update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG 
 
 P11_EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	return mac_update(hSession, pPart, ulPartLen, true);
+	return update(hSession, pPart, ulPartLen, true);
 }
 
 P11_EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
-	return mac_update(hSession, pPart, ulPartLen, false);
+	return update(hSession, pPart, ulPartLen, false);
 }
 
-P11_EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+static CK_RV verify(CK_SESSION_HANDLE hSession, bool single, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+		    CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
 	struct p11_session *s;
 	struct p11_op *op;
-	uint8_t mac[64];
-	CK_RV rv = op_get(hSession, true, &s, &op);
+	CK_RV rv = op_get(hSession, false, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	if (!pulSignatureLen)
+	if (!pSignature || (single && !pData && ulDataLen))
 		rv = CKR_ARGUMENTS_BAD;
-	else if ((rv = p11_out_len(pSignature, pulSignatureLen, op->out_len)) == P11_RV_LENGTH_ONLY ||
-		 rv == CKR_BUFFER_TOO_SMALL)
-		goto keep;
-	if (rv == CKR_OK && (rv = mac_finish(op, mac)) == CKR_OK)
-		memcpy(pSignature, mac, op->out_len);
-	fhsm_wipe(mac, sizeof(mac));
+	else if (single && op->updated)
+		rv = CKR_OPERATION_ACTIVE;
+	else if (single)
+		rv = feed(op, pData, ulDataLen);
+	if (rv == CKR_OK)
+		rv = check(op, pSignature, ulSignatureLen);
 	p11_op_end(op);
-keep:
 	p11_leave_session(s);
-	return rv == P11_RV_LENGTH_ONLY ? CKR_OK : rv;
-}
-
-/* Compares the MAC over everything fed so far with the caller's, in constant time. */
-static CK_RV mac_verify(struct p11_op *op, const uint8_t *sig, CK_ULONG sig_len)
-{
-	uint8_t mac[64];
-	if (sig_len != op->out_len)
-		return CKR_SIGNATURE_LEN_RANGE;
-	CK_RV rv = mac_finish(op, mac);
-	if (rv == CKR_OK && !fhsm_ct_equal(mac, sig, sig_len))
-		rv = CKR_SIGNATURE_INVALID;
-	fhsm_wipe(mac, sizeof(mac));
 	return rv;
 }
 
 P11_EXPORT CK_RV C_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
 			  CK_ULONG ulSignatureLen)
 {
-	struct p11_session *s;
-	struct p11_op *op;
-	CK_RV rv = op_get(hSession, false, &s, &op);
-	if (rv != CKR_OK)
-		return rv;
-	if (!pSignature || (!pData && ulDataLen))
-		rv = CKR_ARGUMENTS_BAD;
-	else if (op->updated)
-		rv = CKR_OPERATION_ACTIVE;
-	else
-		rv = p11_rv_from_fhsm(fhsm_mac_update(op->ctx, pData, ulDataLen));
-	if (rv == CKR_OK)
-		rv = mac_verify(op, pSignature, ulSignatureLen);
-	p11_op_end(op);
-	p11_leave_session(s);
-	return rv;
+	return verify(hSession, true, pData, ulDataLen, pSignature, ulSignatureLen);
 }
 
 P11_EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
-	struct p11_session *s;
-	struct p11_op *op;
-	CK_RV rv = op_get(hSession, false, &s, &op);
-	if (rv != CKR_OK)
-		return rv;
-	rv = pSignature ? mac_verify(op, pSignature, ulSignatureLen) : CKR_ARGUMENTS_BAD;
-	p11_op_end(op);
-	p11_leave_session(s);
-	return rv;
+	return verify(hSession, false, NULL, 0, pSignature, ulSignatureLen);
 }

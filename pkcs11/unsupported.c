@@ -23,10 +23,6 @@
 				CK_ULONG_PTR pulEncryptedPartLen)) \
 	X(C_DecryptVerifyUpdate, (H, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, \
 				  CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)) \
-	X(C_GenerateKeyPair, (H, CK_MECHANISM_PTR pMechanism, CK_ATTRIBUTE_PTR pPublicKeyTemplate, \
-			      CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate, \
-			      CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, \
-			      CK_OBJECT_HANDLE_PTR phPrivateKey)) \
 	X(C_WrapKey, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, \
 		      CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)) \
 	X(C_UnwrapKey, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, \

@@ -1,0 +1,23 @@
+/* The public-key mechanisms (pk.c), for sign.c, crypt.c and keymgmt.c. */
+#ifndef FHSM_P11_PK_H
+#define FHSM_P11_PK_H
+
+#include "fhsm/pk.h"
+#include "object.h"
+
+CK_RV p11_curve_of(const struct p11_attrs *a, CK_KEY_TYPE kt, enum p11_curve *out);
+CK_RV p11_rsa_key(const struct p11_attrs *a, bool priv, fhsm_rsa_key **out);
+CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p11_pk_params *out);
+/* op->key holds the key's attributes; parses it and checks the mechanism's parameters. */
+CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech, bool priv);
+void p11_pk_end(struct p11_op *op);
+size_t p11_pk_sig_len(const struct p11_op *op);
+/* in: the digest for hash-and-sign mechanisms (the op hashed it), else the data. */
+CK_RV p11_pk_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *sig, CK_ULONG_PTR sig_len);
+CK_RV p11_pk_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint8_t *sig, size_t sig_len);
+size_t p11_pk_crypt_len(const struct p11_op *op);
+CK_RV p11_pk_crypt(struct p11_op *op, bool encrypt, const uint8_t *in, size_t len, uint8_t *out, CK_ULONG_PTR out_len);
+/* Adds generated key material to checked public and private attribute sets. */
+CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p11_attrs **priv);
+
+#endif
