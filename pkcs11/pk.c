@@ -370,8 +370,9 @@ CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p
 		ka[nk++] = item(CKA_EC_PARAMS, params->val, params->len);
 		ka[nk++] = item(CKA_VALUE, scalar, slen);
 	}
-	*pub = p11_attrs_with(*pub, pa, np);
+	/* The private set first: its CKA_EC_PARAMS still points into *pub. */
 	*priv = p11_attrs_with(*priv, ka, nk);
+	*pub = p11_attrs_with(*pub, pa, np);
 	if (!*pub || !*priv)
 		rv = CKR_HOST_MEMORY;
 out:
