@@ -680,9 +680,10 @@ fhsm_err fhsm_rsa_verify(const fhsm_rsa_key *k, const struct fhsm_rsa_params *p,
 		return FHSM_ERR_ARGS;
 	if (sig_len != k->bytes)
 		return FHSM_ERR_AUTH;
-	uint8_t *em = calloc(2, k->bytes), *want = em + k->bytes;
+	uint8_t *em = calloc(2, k->bytes);
 	if (!em)
 		return FHSM_ERR_NOMEM;
+	uint8_t *want = em + k->bytes;
 	fhsm_err err = rsa_op(k, sig, em, PK_PUBLIC);
 	if (err == FHSM_ERR_ARGS) /* signature >= N */
 		err = FHSM_ERR_AUTH;
