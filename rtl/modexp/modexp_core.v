@@ -102,6 +102,7 @@ module modexp_core #(
   reg            mfirst_q;                  // outer iteration 0 (t = 0)
   reg            mlast_q, alast_q, tlast_q; // last outer iteration
   reg  [W-1:0]   td_q;
+  reg            az_q;                      // A stage is word 0 (no carry in)
   reg  [CW-1:0]  c_q;
   reg            mm_done_q;
 
@@ -133,8 +134,17 @@ module modexp_core #(
 
   // ---- inner step arithmetic (A stage) -------------------------------------------
   // sum = t_j + a_j*b_i + m*n_j + carry < 2^(2W+2): the carry needs W+2 bits.
-  wire [2*W+1:0] sum = {{(W+2){1'b0}}, td_q} + {2'b00, p1} + {2'b00, p2} +
-                       {{W{1'b0}}, (aj_q == {AW{1'b0}}) ? {CW{1'b0}} : c_q};
+  // Carry-save: the three products/words first, the carry (the loop's only
+  // recurrence) last, then one carry-propagate adder.
+  wire [2*W+1:0] op_t = {{(W+2){1'b0}}, td_q};
+  wire [2*W+1:0] op_1 = {2'b00, p1};
+  wire [2*W+1:0] op_2 = {2'b00, p2};
+  wire [2*W+1:0] op_c = {{W{1'b0}}, az_q ? {CW{1'b0}} : c_q};
+  wire [2*W+1:0] cs1  = op_t ^ op_1 ^ op_2;
+  wire [2*W+1:0] cc1  = ((op_t & op_1) | (op_t & op_2) | (op_1 & op_2)) << 1;
+  wire [2*W+1:0] cs2  = cs1 ^ cc1 ^ op_c;
+  wire [2*W+1:0] cc2  = ((cs1 & cc1) | (cs1 & op_c) | (cc1 & op_c)) << 1;
+  wire [2*W+1:0] sum  = cs2 + cc2;
 
   wire [AW+1:0]  mm_c_last = {1'b0, s_q} + 3;       // s + 3
   wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
@@ -175,7 +185,7 @@ module modexp_core #(
       else if (mm_c_q == 2) t_raddr = {AW{1'b0}};
     end
     // ... and writes: t_{j-1} from the A stage, t_{s-1} from the tail
-    if (av_q && aj_q != {AW{1'b0}}) begin
+    if (av_q && !az_q) begin
       t_we = 1'b1;
       if (alast_q && mm_den_q) begin
         v_we    = 1'b1;
@@ -240,6 +250,7 @@ module modexp_core #(
     mlast_q  <= mm_lastit;
     // M -> A stage
     aj_q     <= mj_q;
+    az_q     <= (mj_q == {AW{1'b0}});
     alast_q  <= mlast_q;
     td_q     <= mfirst_q ? {W{1'b0}} : t_rdata;
     // A stage -> tail
