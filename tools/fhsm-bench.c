@@ -9,10 +9,12 @@
  * what makes the figures comparable on a shared, noisy host. */
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 
 #define CRYPTOKI_COMPAT 1
@@ -218,30 +220,284 @@ static double destroy_objects(struct module *m, double seconds, size_t arg)
 	return n / (dt > 0 ? dt : 1e-9);
 }
 
+
+/* ---- crypto rows ---- */
+struct keys {
+	CK_OBJECT_HANDLE aes, hmac, rsa_pub, rsa_priv, ec_pub, ec_priv, ed_pub, ed_priv;
+	bool have_ed;
+	uint8_t oaep_ct[256]; /* a ciphertext to decrypt, made at setup */
+	CK_ULONG oaep_len;
+};
+static struct keys keys[2];
+static uint8_t *big; /* 1 MiB of data */
+#define MIB (1u << 20)
+
+static int mod_index(const struct module *m);
+
+/* Runs op until `seconds` pass; returns ops/s. */
+static double timed(struct module *m, double seconds, CK_RV (*op)(struct module *m, size_t arg), size_t arg)
+{
+	size_t ops = 0;
+	double t0 = now(), t;
+	do {
+		CK_RV rv = op(m, arg);
+		if (rv != CKR_OK)
+			die(m, "benchmark operation", rv);
+		ops++;
+	} while ((t = now()) - t0 < seconds);
+	return ops / (t - t0);
+}
+
+static CK_RV op_random(struct module *m, size_t len)
+{
+	return m->f->C_GenerateRandom(m->h, big, len);
+}
+
+static CK_RV op_digest(struct module *m, size_t arg)
+{
+	CK_MECHANISM mech = {arg >> 32 ? CKM_SHA512 : CKM_SHA256, NULL, 0};
+	CK_BYTE out[64];
+	CK_ULONG n = sizeof(out);
+	CK_RV rv = m->f->C_DigestInit(m->h, &mech);
+	return rv ? rv : m->f->C_Digest(m->h, big, arg & 0xFFFFFFFF, out, &n);
+}
+
+static CK_RV op_keygen(struct module *m, size_t token)
+{
+	static const CK_ULONG len = 32;
+	CK_BBOOL tok = token ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, (void *)&len, sizeof(len)}, {CKA_TOKEN, &tok, 1}};
+	CK_MECHANISM mech = {CKM_AES_KEY_GEN, NULL, 0};
+	CK_OBJECT_HANDLE k;
+	CK_RV rv = m->f->C_GenerateKey(m->h, &mech, t, 2, &k);
+	return rv ? rv : m->f->C_DestroyObject(m->h, k);
+}
+
+/* arg: mechanism << 32 | length | multi-part flag (bit 31). */
+static uint8_t outbuf[MIB + 64];
+static CK_RV op_aes(struct module *m, size_t arg)
+{
+	static uint8_t iv[16];
+	CK_GCM_PARAMS gcm = {iv, 12, 96, NULL, 0, 128};
+	CK_AES_CTR_PARAMS ctr = {128, {0}};
+	CK_MECHANISM_TYPE t = arg >> 32;
+	CK_MECHANISM mech = {t, iv, 16};
+	if (t == CKM_AES_GCM)
+		mech = (CK_MECHANISM){t, &gcm, sizeof(gcm)};
+	else if (t == CKM_AES_CTR)
+		mech = (CK_MECHANISM){t, &ctr, sizeof(ctr)};
+	size_t len = arg & 0x7FFFFFFF;
+	CK_ULONG n = sizeof(outbuf);
+	CK_RV rv = m->f->C_EncryptInit(m->h, &mech, keys[mod_index(m)].aes);
+	if (rv)
+		return rv;
+	if (!(arg & 0x80000000))
+		return m->f->C_Encrypt(m->h, big, len, outbuf, &n);
+	size_t done = 0, part = len / 4;
+	for (int i = 0; i < 4 && rv == CKR_OK; i++) {
+		n = sizeof(outbuf) - done;
+		rv = m->f->C_EncryptUpdate(m->h, big + i * part, part, outbuf + done, &n);
+		done += n;
+	}
+	n = sizeof(outbuf) - done;
+	return rv ? rv : m->f->C_EncryptFinal(m->h, outbuf + done, &n);
+}
+
+static CK_RV op_hmac(struct module *m, size_t len)
+{
+	CK_MECHANISM mech = {CKM_SHA256_HMAC, NULL, 0};
+	CK_BYTE out[32];
+	CK_ULONG n = sizeof(out);
+	CK_RV rv = m->f->C_SignInit(m->h, &mech, keys[mod_index(m)].hmac);
+	return rv ? rv : m->f->C_Sign(m->h, big, len, out, &n);
+}
+
+static CK_RV op_sign(struct module *m, size_t which)
+{
+	static const uint8_t msg[32] = "a message of thirty-two bytes..";
+	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
+	struct keys *k = &keys[mod_index(m)];
+	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_OBJECT_HANDLE key = k->rsa_priv;
+	if (which == 1)
+		mech = (CK_MECHANISM){CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof(pss)};
+	else if (which == 2)
+		mech.mechanism = CKM_ECDSA_SHA256, key = k->ec_priv;
+	else if (which == 3)
+		mech.mechanism = CKM_EDDSA, key = k->ed_priv;
+	CK_BYTE sig[512];
+	CK_ULONG n = sizeof(sig);
+	CK_RV rv = m->f->C_SignInit(m->h, &mech, key);
+	return rv ? rv : m->f->C_Sign(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n);
+}
+
+static CK_RV op_verify(struct module *m, size_t ec)
+{
+	static const uint8_t msg[32] = "a message of thirty-two bytes..";
+	struct keys *k = &keys[mod_index(m)];
+	CK_MECHANISM mech = {ec ? CKM_ECDSA_SHA256 : CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_BYTE sig[512];
+	CK_ULONG n = sizeof(sig);
+	CK_RV rv = m->f->C_SignInit(m->h, &mech, ec ? k->ec_priv : k->rsa_priv);
+	if (!rv)
+		rv = m->f->C_Sign(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n);
+	if (!rv)
+		rv = m->f->C_VerifyInit(m->h, &mech, ec ? k->ec_pub : k->rsa_pub);
+	return rv ? rv : m->f->C_Verify(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, n);
+}
+
+static CK_RV op_oaep(struct module *m, size_t arg)
+{
+	static const uint8_t msg[32] = "a message of thirty-two bytes..";
+	/* SHA-1: SoftHSM 2.6.1 has OAEP with nothing else. */
+	CK_RSA_PKCS_OAEP_PARAMS p = {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0};
+	CK_MECHANISM mech = {CKM_RSA_PKCS_OAEP, &p, sizeof(p)};
+	struct keys *k = &keys[mod_index(m)];
+	CK_RV rv = CKR_OK;
+	if (arg) { /* setup: one ciphertext */
+		k->oaep_len = sizeof(k->oaep_ct);
+		rv = m->f->C_EncryptInit(m->h, &mech, k->rsa_pub);
+		return rv ? rv : m->f->C_Encrypt(m->h, (CK_BYTE_PTR)msg, sizeof(msg), k->oaep_ct, &k->oaep_len);
+	}
+	CK_BYTE out[256];
+	CK_ULONG n = sizeof(out);
+	rv = m->f->C_DecryptInit(m->h, &mech, k->rsa_priv);
+	return rv ? rv : m->f->C_Decrypt(m->h, k->oaep_ct, k->oaep_len, out, &n);
+}
+
+static CK_RV op_keypair(struct module *m, size_t ec)
+{
+	static const CK_ULONG bits = 2048;
+	static const uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	CK_ATTRIBUTE rsa[] = {{CKA_MODULUS_BITS, (void *)&bits, sizeof(bits)}};
+	CK_ATTRIBUTE ecp[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)}};
+	CK_MECHANISM mech = {ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_OBJECT_HANDLE pu, pr;
+	CK_RV rv = m->f->C_GenerateKeyPair(m->h, &mech, ec ? ecp : rsa, 1, NULL, 0, &pu, &pr);
+	if (!rv)
+		rv = m->f->C_DestroyObject(m->h, pu);
+	return rv ? rv : m->f->C_DestroyObject(m->h, pr);
+}
+
+static void crypto_setup(struct module *m)
+{
+	static const CK_ULONG len32 = 32, bits = 2048;
+	static const uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	static const uint8_t ed25519[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	CK_BBOOL yes = CK_TRUE;
+	struct keys *k = &keys[mod_index(m)];
+	if (!big && !(big = calloc(1, MIB)))
+		exit(1);
+	CK_MECHANISM aes = {CKM_AES_KEY_GEN, NULL, 0}, gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
+	CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, (void *)&len32, sizeof(len32)}, {CKA_ENCRYPT, &yes, 1}, {CKA_SIGN, &yes, 1}};
+	CHECK(m, m->f->C_GenerateKey(m->h, &aes, t, 2, &k->aes));
+	CK_ATTRIBUTE th[] = {{CKA_VALUE_LEN, (void *)&len32, sizeof(len32)}, {CKA_SIGN, &yes, 1}};
+	CHECK(m, m->f->C_GenerateKey(m->h, &gen, th, 2, &k->hmac));
+	CK_MECHANISM rsa = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0}, ec = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_ATTRIBUTE tr[] = {{CKA_MODULUS_BITS, (void *)&bits, sizeof(bits)}, {CKA_ENCRYPT, &yes, 1}, {CKA_VERIFY, &yes, 1}};
+	CK_ATTRIBUTE tp[] = {{CKA_SIGN, &yes, 1}, {CKA_DECRYPT, &yes, 1}};
+	CHECK(m, m->f->C_GenerateKeyPair(m->h, &rsa, tr, 3, tp, 2, &k->rsa_pub, &k->rsa_priv));
+	CK_ATTRIBUTE te[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)}, {CKA_VERIFY, &yes, 1}};
+	CHECK(m, m->f->C_GenerateKeyPair(m->h, &ec, te, 2, tp, 1, &k->ec_pub, &k->ec_priv));
+	CK_MECHANISM ed = {CKM_EC_EDWARDS_KEY_PAIR_GEN, NULL, 0};
+	CK_ATTRIBUTE td[] = {{CKA_EC_PARAMS, (void *)ed25519, sizeof(ed25519)}, {CKA_VERIFY, &yes, 1}};
+	k->have_ed = m->f->C_GenerateKeyPair(m->h, &ed, td, 2, tp, 1, &k->ed_pub, &k->ed_priv) == CKR_OK;
+	CHECK(m, op_oaep(m, 1));
+}
+
+#define ROW_CRYPTO(fn) \
+	static double row_##fn(struct module *m, double seconds, size_t arg) \
+	{ \
+		return timed(m, seconds, op_##fn, arg); \
+	}
+ROW_CRYPTO(random)
+ROW_CRYPTO(digest)
+ROW_CRYPTO(keygen)
+ROW_CRYPTO(aes)
+ROW_CRYPTO(hmac)
+ROW_CRYPTO(sign)
+ROW_CRYPTO(verify)
+ROW_CRYPTO(oaep)
+ROW_CRYPTO(keypair)
+
+static double row_ed25519(struct module *m, double seconds, size_t arg)
+{
+	return keys[mod_index(m)].have_ed ? timed(m, seconds, op_sign, 3) : 0;
+}
+
+/* Two threads, each with its own session, on the same operation. */
+struct thread_arg {
+	struct module m;
+	double seconds, result;
+	CK_RV (*op)(struct module *, size_t);
+	size_t arg;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *t = p;
+	CHECK(&t->m, t->m.f->C_OpenSession(t->m.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->m.h));
+	t->result = timed(&t->m, t->seconds, t->op, t->arg);
+	t->m.f->C_CloseSession(t->m.h);
+	return NULL;
+}
+
+static double two_threads(struct module *m, double seconds, CK_RV (*op)(struct module *, size_t), size_t arg)
+{
+	struct thread_arg t[2];
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++) {
+		t[i] = (struct thread_arg){*m, seconds, 0, op, arg};
+		pthread_create(&th[i], NULL, thread_main, &t[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	return t[0].result + t[1].result;
+}
+
+static double row_ecdsa_2t(struct module *m, double seconds, size_t arg)
+{
+	return two_threads(m, seconds, op_sign, 2);
+}
+
+static double row_gcm_2t(struct module *m, double seconds, size_t arg)
+{
+	return two_threads(m, seconds, op_aes, (size_t)CKM_AES_GCM << 32 | 4096);
+}
+
+static struct module *mods_base;
+static int mod_index(const struct module *m)
+{
+	/* Thread copies carry the same function list: match on it. */
+	return m->f == mods_base[0].f ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'}, {"vs", required_argument, NULL, 'v'},
 		{"seconds", required_argument, NULL, 's'}, {"objects", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"no-crypto", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	struct module mods[2] = {{0}};
 	int nmods = 0, c;
 	double seconds = 2.0;
 	size_t counts[8] = {1000, 10000};
 	int ncounts = 2;
+	bool crypto = true;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mods[0].path = optarg; break;
 		case 'v': mods[1].path = optarg; break;
 		case 's': seconds = atof(optarg); break;
+		case 'n': crypto = false; break;
 		case 'o':
 			ncounts = 0;
 			for (char *tok = strtok(optarg, ","); tok && ncounts < 8; tok = strtok(NULL, ","))
 				counts[ncounts++] = strtoul(tok, NULL, 10);
 			break;
 		default:
-			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N]\n");
+			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -250,13 +506,53 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nmods = mods[1].path ? 2 : 1;
-	for (int i = 0; i < nmods; i++)
+	mods_base = mods;
+	for (int i = 0; i < nmods; i++) {
 		setup(&mods[i]);
+		if (crypto)
+			crypto_setup(&mods[i]);
+	}
 
-	struct row rows[32];
+	struct row rows[64];
 	int nrows = 0;
 	char names[16][64];
 	rows[nrows++] = (struct row){"session open+close", session_open_close, 0};
+	if (crypto) {
+		size_t M = MIB, multi = 0x80000000u;
+		struct row cr[] = {
+			{"random 32 B", row_random, 32},
+			{"random 1 MiB", row_random, M},
+			{"SHA-256 64 B", row_digest, 64},
+			{"SHA-256 4 KiB", row_digest, 4096},
+			{"SHA-256 1 MiB", row_digest, M},
+			{"SHA-512 1 MiB", row_digest, (size_t)1 << 32 | M},
+			{"AES-256 key generation (session)", row_keygen, 0},
+			{"AES-256 key generation (token)", row_keygen, 1},
+			{"AES-256-CBC-PAD 4 KiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | 4096},
+			{"AES-256-CBC-PAD 1 MiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | M},
+			{"AES-256-CBC-PAD 1 MiB multi-part", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | multi | M},
+			{"AES-256-GCM 4 KiB", row_aes, (size_t)CKM_AES_GCM << 32 | 4096},
+			{"AES-256-GCM 1 MiB", row_aes, (size_t)CKM_AES_GCM << 32 | M},
+			{"AES-256-GCM 1 MiB multi-part", row_aes, (size_t)CKM_AES_GCM << 32 | multi | M},
+			{"AES-256-CTR 4 KiB", row_aes, (size_t)CKM_AES_CTR << 32 | 4096},
+			{"AES-256-CTR 1 MiB", row_aes, (size_t)CKM_AES_CTR << 32 | M},
+			{"HMAC-SHA256 64 B", row_hmac, 64},
+			{"HMAC-SHA256 1 MiB", row_hmac, M},
+			{"RSA-2048 key-pair generation", row_keypair, 0},
+			{"RSA-2048 SHA256-RSA-PKCS sign", row_sign, 0},
+			{"RSA-2048 SHA256-RSA-PKCS-PSS sign", row_sign, 1},
+			{"RSA-2048 sign + verify", row_verify, 0},
+			{"RSA-2048 OAEP-SHA1 decrypt", row_oaep, 0},
+			{"EC P-256 key-pair generation", row_keypair, 1},
+			{"ECDSA P-256 SHA256 sign", row_sign, 2},
+			{"ECDSA P-256 sign + verify", row_verify, 1},
+			{"Ed25519 sign", row_ed25519, 0},
+			{"2 threads: ECDSA P-256 sign", row_ecdsa_2t, 0},
+			{"2 threads: AES-256-GCM 4 KiB", row_gcm_2t, 0},
+		};
+		for (size_t i = 0; i < sizeof(cr) / sizeof(cr[0]); i++)
+			rows[nrows++] = cr[i];
+	}
 	for (int i = 0; i < ncounts; i++) {
 		if (counts[i] > MAX_OBJECTS)
 			counts[i] = MAX_OBJECTS;
