@@ -329,8 +329,11 @@ static CK_RV derive(enum p11_obj_op op, CK_OBJECT_CLASS cls, CK_ULONG sub, struc
 		} \
 	} while (0)
 	const struct p11_attr *value = work_get(w, CKA_VALUE);
-	if (op != P11_OP_GENERATE && cls == CKO_SECRET_KEY && value)
+	/* Generated, unwrapped and derived keys get their value (and length) afterwards. */
+	bool value_later = op == P11_OP_GENERATE || op == P11_OP_UNWRAP;
+	if (!value_later && cls == CKO_SECRET_KEY && value)
 		SET_ULONG(CKA_VALUE_LEN, value->len);
+
 	if (op == P11_OP_CREATE && cls == CKO_PUBLIC_KEY && sub == CKK_RSA)
 		SET_ULONG(CKA_MODULUS_BITS, bit_length(work_get(w, CKA_MODULUS)));
 	if (op == P11_OP_CREATE && cls == CKO_PRIVATE_KEY && sub == CKK_DH)
@@ -366,7 +369,8 @@ static CK_RV derive(enum p11_obj_op op, CK_OBJECT_CLASS cls, CK_ULONG sub, struc
 		if ((x = work_get(w, CKA_NEVER_EXTRACTABLE)))
 			x->val = (uint8_t *)(val_true(work_get(w, CKA_EXTRACTABLE)) ? &f : &t);
 	}
-	return op == P11_OP_GENERATE ? CKR_OK : key_length_ok(sub, value);
+	return value_later ? CKR_OK : key_length_ok(sub, value);
+
 }
 
 CK_RV p11_attrs_build(enum p11_obj_op op, const CK_ATTRIBUTE *tmpl, CK_ULONG n,

@@ -133,7 +133,7 @@ static CK_RV crypt_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	else if (!m || !(m->flags & (encrypt ? CKF_ENCRYPT : CKF_DECRYPT)))
 		rv = CKR_MECHANISM_INVALID;
 	else if (m->cls == MC_RSA) {
-		rv = p11_key_for_op(s, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, m->type, &op->key);
+		rv = p11_key_for_pk_op(s, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, m->type, &op->key, &op->pkref);
 		if (rv == CKR_OK && (p11_attrs_ulong(op->key, CKA_CLASS, 0) != (encrypt ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY) ||
 				     p11_attrs_ulong(op->key, CKA_KEY_TYPE, 0) != CKK_RSA))
 			rv = CKR_KEY_TYPE_INCONSISTENT;

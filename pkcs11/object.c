@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objset.h"
+#include "pk.h"
 
 /* One object call: what it may do, captured under p11.lock, then p11.obj_lock held. */
 struct call {
@@ -303,9 +304,10 @@ P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
 static bool mech_allowed(const struct p11_attrs *a, CK_MECHANISM_TYPE mech)
 {
 	const struct p11_attr *x = p11_attrs_find(a, CKA_ALLOWED_MECHANISMS);
-	if (!x || x->len == 0)
+	if (!x || x->len == 0 || mech == P11_ANY)
 		return true;
 	for (size_t i = 0; i + sizeof(CK_MECHANISM_TYPE) <= x->len; i += sizeof(CK_MECHANISM_TYPE)) {
+
 		CK_MECHANISM_TYPE t;
 		memcpy(&t, x->val + i, sizeof(t));
 		if (t == mech)
@@ -314,8 +316,46 @@ static bool mech_allowed(const struct p11_attrs *a, CK_MECHANISM_TYPE mech)
 	return false;
 }
 
+void p11_pkref_put(struct p11_pkref *r)
+{
+	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		r->free(r->key);
+		free(r);
+	}
+}
+
+static void rsa_free(void *k)
+{
+	fhsm_rsa_free(k);
+}
+
+/* Under obj_lock: o's parsed RSA key, made now if it has none. */
+static CK_RV cached_rsa(struct p11_object *o, struct p11_pkref **ref)
+{
+	if (!o->pk) {
+		fhsm_rsa_key *k;
+		CK_RV rv = p11_rsa_key(o->attrs, o->cls == CKO_PRIVATE_KEY, &k);
+		if (rv != CKR_OK)
+			return rv;
+		if (!(o->pk = calloc(1, sizeof(*o->pk)))) {
+			fhsm_rsa_free(k);
+			return CKR_HOST_MEMORY;
+		}
+		*o->pk = (struct p11_pkref){k, rsa_free, 1};
+	}
+	__atomic_add_fetch(&o->pk->refs, 1, __ATOMIC_ACQ_REL);
+	*ref = o->pk;
+	return CKR_OK;
+}
+
 CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 		     struct p11_attrs **out)
+{
+	return p11_key_for_pk_op(s, h, usage, mech, out, NULL);
+}
+
+CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+			struct p11_attrs **out, struct p11_pkref **ref)
 {
 	struct call c;
 	CK_RV rv = begin(s, &c);
@@ -324,14 +364,17 @@ CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYP
 	struct p11_object *o = p11_object_by_handle(h);
 	if (!visible(&c, o) || (o->cls != CKO_SECRET_KEY && o->cls != CKO_PRIVATE_KEY && o->cls != CKO_PUBLIC_KEY))
 		rv = CKR_KEY_HANDLE_INVALID;
-	else if (!p11_attrs_bool(o->attrs, usage, false))
+	else if (usage != P11_ANY && !p11_attrs_bool(o->attrs, usage, false))
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+
 	else if (o->sealed && !c.ctx.mk)
 		rv = CKR_USER_NOT_LOGGED_IN; /* its values are still sealed */
 	else if (!mech_allowed(o->attrs, mech))
 		rv = CKR_MECHANISM_INVALID;
 	else if (!(*out = p11_attrs_new(o->attrs->a, o->attrs->n)))
 		rv = CKR_HOST_MEMORY;
+	else if (ref && p11_attrs_ulong(o->attrs, CKA_KEY_TYPE, 0) == CKK_RSA)
+		rv = cached_rsa(o, ref);
 	end(&c);
 	return rv;
 }

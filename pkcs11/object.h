@@ -60,6 +60,7 @@ struct p11_object {
 	struct p11_attrs *attrs;     /* NULL until ready, for private objects */
 	uint8_t *sealed;             /* the record's sealed part, kept until it can be opened */
 	size_t sealed_len;
+	struct p11_pkref *pk;        /* its parsed form, made on first use */
 	uint32_t rec_len;            /* bytes of its latest record in the log */
 	unsigned seen;               /* sync generation that last saw it (full reloads) */
 	size_t idx_pos[P11_NINDEX];
@@ -99,9 +100,15 @@ struct p11_attrs *p11_attrs_with(struct p11_attrs *a, const struct p11_attr *ite
 
 /* ---- object.c, for the mechanisms ---- */
 /* A private copy of key h's attributes, for an operation that needs the attribute
- * usage (CKA_ENCRYPT, CKA_SIGN, ...) set and allows mechanism mech. */
+ * usage (CKA_ENCRYPT, CKA_SIGN, ...) set and allows mechanism mech. P11_ANY as usage
+ * or mech: no such check (the key being wrapped or digested is not the one used). */
+#define P11_ANY ((CK_ULONG)CK_UNAVAILABLE_INFORMATION)
+
 CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 		     struct p11_attrs **out);
+/* The same, and for an RSA key a reference to its cached parsed form. */
+CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+			struct p11_attrs **out, struct p11_pkref **ref);
 /* Stores a new object (session or token, by its CKA_TOKEN); takes a. */
 CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph);
 bool p11_session_is_so(struct p11_session *s);

@@ -180,6 +180,16 @@ struct p11_pk_params {
 	size_t digest_len; /* CKM_RSA_PKCS_PSS: the digest length the caller must give */
 };
 
+/* A parsed key (an fhsm_rsa_key), shared by its object's cache and the operations
+ * using it: parsing once per key, not once per operation, is what keeps RSA at full
+ * speed (SoftHSM rebuilds its key every time and loses half). Immutable; refcounted. */
+struct p11_pkref {
+	void *key;
+	void (*free)(void *key);
+	int refs;
+};
+void p11_pkref_put(struct p11_pkref *r);
+
 /* One cryptographic operation in a session (encrypt, decrypt, sign or verify). */
 struct p11_mech;
 struct p11_attrs;
@@ -194,7 +204,8 @@ struct p11_op {
 	size_t acclen, acccap;
 	size_t out_len;        /* MAC or tag length */
 	CK_ULONG data_len;     /* CCM: the announced length */
-	void *pk;              /* a parsed public-key (fhsm_rsa_key) */
+	void *pk;              /* the parsed key (fhsm_rsa_key), borrowed from pkref */
+	struct p11_pkref *pkref;
 	enum p11_curve curve;
 	struct p11_pk_params params;
 };
@@ -253,7 +264,10 @@ enum p11_mech_class {
 	MC_RSA,     /* mode: fhsm_rsa_pad; hash: hash-and-sign, -1 for raw input */
 	MC_ECDSA,   /* hash: hash-and-sign, -1 for a given digest */
 	MC_EDDSA,
+	MC_WRAP,    /* key wrapping only (wrap.c): mode says which */
+	MC_DERIVE,  /* key derivation (derive.c) */
 };
+
 
 struct p11_mech {
 	CK_MECHANISM_TYPE type;

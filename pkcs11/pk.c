@@ -262,7 +262,9 @@ CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANIS
 	CK_RV rv = p11_pk_params(m, mech, &op->params);
 	if (rv != CKR_OK)
 		return rv;
-	if (m->cls == MC_RSA)
+	if (m->cls == MC_RSA && op->pkref)
+		op->pk = op->pkref->key;
+	else if (m->cls == MC_RSA)
 		rv = p11_rsa_key(op->key, priv, (fhsm_rsa_key **)&op->pk);
 	else
 		rv = p11_curve_of(op->key, m->key_type, &op->curve);
@@ -276,8 +278,12 @@ CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANIS
 void p11_pk_end(struct p11_op *op)
 {
 	fhsm_hash_free(op->ctx);
-	fhsm_rsa_free(op->pk);
+	if (op->pkref)
+		p11_pkref_put(op->pkref);
+	else
+		fhsm_rsa_free(op->pk);
 	op->ctx = op->pk = NULL;
+	op->pkref = NULL;
 }
 
 /* ---- RSA encryption ---- */

@@ -38,7 +38,7 @@ static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECH
 static CK_RV pk_init(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
 		     CK_OBJECT_HANDLE hKey, bool sign)
 {
-	CK_RV rv = p11_key_for_op(s, hKey, sign ? CKA_SIGN : CKA_VERIFY, m->type, &op->key);
+	CK_RV rv = p11_key_for_pk_op(s, hKey, sign ? CKA_SIGN : CKA_VERIFY, m->type, &op->key, &op->pkref);
 	if (rv != CKR_OK)
 		return rv;
 	CK_OBJECT_CLASS cls = p11_attrs_ulong(op->key, CKA_CLASS, 0);
