@@ -67,4 +67,45 @@ check "SHA256-HMAC" p11 $P --sign -m SHA256-HMAC --id 20 -i "$WORK/msg" -o "$WOR
 
 check "pkcs11-tool --test" p11 $P --test
 expect "no errors" "No errors"
+
+# GnuTLS: keys made and used by p11tool.
+if command -v p11tool > /dev/null; then
+  export GNUTLS_PIN=$PIN GNUTLS_SO_PIN=$SO
+  check "p11tool --generate-privkey rsa" p11tool --provider "$MODULE" --login --generate-privkey rsa --bits 2048 --label gt-rsa "pkcs11:token=mech"
+  check "p11tool --test-sign RSA" p11tool --provider "$MODULE" --login --test-sign "pkcs11:token=mech;object=gt-rsa"
+  expect "RSA signature verified" "Verifying against public key in the token... ok"
+  check "p11tool --test-sign RSA-PSS" p11tool --provider "$MODULE" --login --sign-params rsa-pss --test-sign "pkcs11:token=mech;object=gt-rsa"
+  expect "RSA-PSS signature verified" "Verifying against public key in the token... ok"
+  check "p11tool --generate-privkey ecdsa" p11tool --provider "$MODULE" --login --generate-privkey ecdsa --curve secp256r1 --label gt-ec "pkcs11:token=mech"
+  check "p11tool --test-sign ECDSA" p11tool --provider "$MODULE" --login --test-sign "pkcs11:token=mech;object=gt-ec"
+  expect "ECDSA signature verified" "Verifying against public key in the token... ok"
+fi
+
+# OpenSSL through the pkcs11 engine (libp11), on a token without Ed25519 keys:
+# libp11 0.4.12 stops listing a token's keys at the first EdDSA key it meets.
+ENGINE=$(ls /usr/lib/*/engines-3/pkcs11.so 2> /dev/null | head -n 1)
+if [ -n "$ENGINE" ]; then
+  check "init an engine token" "$UTIL" --init-token --free --label eng --so-pin $SO --pin $PIN
+  slot=$(grep -Eo "slot [0-9]+" "$WORK/out" | grep -Eo "[0-9]+")
+  check "RSA key for the engine" p11 --slot "$slot" --login --pin $PIN --keypairgen --key-type rsa:2048 --label engrsa --id 41
+  check "EC key for the engine" p11 --slot "$slot" --login --pin $PIN --keypairgen --key-type EC:prime256v1 --label engec --id 42
+  cat > "$WORK/engine.cnf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+engines = engine_section
+[engine_section]
+pkcs11 = pkcs11_section
+[pkcs11_section]
+engine_id = pkcs11
+dynamic_path = $ENGINE
+MODULE_PATH = $MODULE
+init = 0
+CNF
+  check "openssl req: a CSR signed on the token" env OPENSSL_CONF="$WORK/engine.cnf" openssl req -new -engine pkcs11 -keyform engine \
+    -key "pkcs11:token=eng;object=engrsa;type=private;pin-value=$PIN" -subj /CN=fhsm-csr -out "$WORK/req.pem"
+  check "openssl verifies the CSR" openssl req -in "$WORK/req.pem" -verify -noout
+  check "openssl req -x509: a self-signed EC certificate" env OPENSSL_CONF="$WORK/engine.cnf" openssl req -new -x509 -days 1 \
+    -engine pkcs11 -keyform engine -key "pkcs11:token=eng;object=engec;type=private;pin-value=$PIN" -subj /CN=fhsm-self -out "$WORK/self.pem"
+  check "openssl verifies the certificate" openssl verify -CAfile "$WORK/self.pem" "$WORK/self.pem"
+fi
 finish
