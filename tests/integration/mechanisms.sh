@@ -67,6 +67,11 @@ check "SHA256-HMAC" p11 $P --sign -m SHA256-HMAC --id 20 -i "$WORK/msg" -o "$WOR
 
 check "pkcs11-tool --test" p11 $P --test
 expect "no errors" "No errors"
+check "pkcs11-tool --test-threads (three threads racing C_Initialize, listing slots and tokens)" \
+  p11 --test-threads INGISLT0 --test-threads INGISLT0 --test-threads INGISLT0
+expect "every thread ends with CKR_OK" "all threads have ended with CKR_OK"
+check "pkcs11-tool --test-fork" p11 $P --test-fork
+grep -qi "error\|fail" "$WORK/out" && not_ok "--test-fork reported an error" "$WORK/out" || ok "--test-fork: the child initializes afresh"
 
 # GnuTLS: keys made and used by p11tool.
 if command -v p11tool > /dev/null; then
