@@ -8,6 +8,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include "fhsm/keyfile.h"
 #include "p11.h"
 
 #define PIN_MAX 256
@@ -24,6 +25,9 @@ static const char usage[] =
 	"        --pin PIN              user PIN (or FHSM_PIN, or asked for on a terminal)\n"
 	"  --delete-token               delete a token and all its objects\n"
 	"        --token LABEL | --serial SERIAL\n"
+	"  --import FILE                import a private key (PKCS#8, PEM or DER: RSA, EC P-256/384/521,\n"
+	"                               Ed25519; with its public key) or a raw AES key (16/24/32 bytes)\n"
+	"        --slot N | --token LABEL, --label TEXT, --id HEX, --pin PIN (or FHSM_PIN, or a prompt)\n"
 	"  --help                       this text\n"
 	"  --version                    the version\n"
 	"\n"
@@ -270,14 +274,203 @@ static int delete_token(const char *label, const char *serial)
 	return ret;
 }
 
+/* ---- --import ---- */
+static int read_file(const char *path, uint8_t **data, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "fhsm-util: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t cap = 4096, n = 0, got;
+	uint8_t *buf = malloc(cap);
+	while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap && n < (1u << 20)) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				fhsm_wipe(buf, n);
+				free(buf);
+			}
+			buf = nb;
+		}
+	}
+	fclose(f);
+	if (!buf)
+		return -1;
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+static int hex_decode(const char *hex, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(hex);
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static CK_RV find_token_slot(const char *label, CK_SLOT_ID *slot)
+{
+	CK_SLOT_ID ids[4096];
+	CK_ULONG n = 4096;
+	CK_UTF8CHAR padded[32];
+	p11_pad(padded, sizeof(padded), label);
+	CK_RV rv = C_GetSlotList(CK_TRUE, ids, &n);
+	for (CK_ULONG i = 0; rv == CKR_OK && i < n; i++) {
+		CK_TOKEN_INFO ti;
+		if (C_GetTokenInfo(ids[i], &ti) == CKR_OK && !memcmp(ti.label, padded, 32)) {
+			*slot = ids[i];
+			return CKR_OK;
+		}
+	}
+	return rv == CKR_OK ? CKR_TOKEN_NOT_PRESENT : rv;
+}
+
+#define ADD(t, v, l) (tmpl[n++] = (CK_ATTRIBUTE){(t), (void *)(v), (l)})
+
+static int import_key(const char *path, const char *slot_opt, const char *token, const char *label,
+		      const char *id_hex, const char *pin_opt)
+{
+	uint8_t *data = NULL, id[64];
+	size_t len = 0, id_len = 0;
+	char pin[PIN_MAX];
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE h;
+	struct fhsm_private_key k;
+	int ret = 1;
+	if (!!slot_opt == !!token) {
+		fprintf(stderr, "fhsm-util: --import needs --slot N or --token LABEL\n");
+		return 2;
+	}
+	if (id_hex && hex_decode(id_hex, id, sizeof(id), &id_len)) {
+		fprintf(stderr, "fhsm-util: --id wants hex digits (at most 64 bytes)\n");
+		return 2;
+	}
+	CK_RV rv = slot_opt ? (slot = strtoul(slot_opt, NULL, 0), CKR_OK) : find_token_slot(token, &slot);
+	if (rv != CKR_OK)
+		return fail("finding the token", rv);
+	if (read_file(path, &data, &len) || get_pin(pin_opt, "FHSM_PIN", "User PIN", pin)) {
+		free(data);
+		return 2;
+	}
+	fhsm_err perr = fhsm_pkcs8_parse(data, len, &k);
+	bool raw_aes = perr != FHSM_OK && (len == 16 || len == 24 || len == 32);
+	if (perr != FHSM_OK && !raw_aes) {
+		fprintf(stderr, "fhsm-util: %s: not an unencrypted PKCS#8 RSA/EC/Ed25519 key, nor a raw AES key\n", path);
+		goto out;
+	}
+	rv = C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h);
+	if (rv == CKR_OK)
+		rv = C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin));
+	if (rv != CKR_OK) {
+		fail("logging in", rv);
+		goto out;
+	}
+	static const CK_BBOOL yes = CK_TRUE;
+	static const CK_OBJECT_CLASS priv_cls = CKO_PRIVATE_KEY, pub_cls = CKO_PUBLIC_KEY, sec_cls = CKO_SECRET_KEY;
+	static const CK_KEY_TYPE rsa_kt = CKK_RSA, ec_kt = CKK_EC, ed_kt = CKK_EC_EDWARDS, aes_kt = CKK_AES;
+	static const uint8_t curve_oid[3][10] = {{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07},
+						 {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22},
+						 {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23}};
+	static const size_t curve_oid_len[3] = {10, 7, 7};
+	static const uint8_t ed_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
+	CK_ATTRIBUTE tmpl[24], pub[12];
+	CK_ULONG n = 0, np;
+	CK_OBJECT_HANDLE o;
+	uint8_t point[FHSM_EC_MAX_POINT + 3];
+	ADD(CKA_TOKEN, &yes, 1);
+	if (label)
+		ADD(CKA_LABEL, label, strlen(label));
+	if (id_len)
+		ADD(CKA_ID, id, id_len);
+	np = n; /* the public key shares these */
+	if (raw_aes) {
+		ADD(CKA_CLASS, &sec_cls, sizeof(sec_cls));
+		ADD(CKA_KEY_TYPE, &aes_kt, sizeof(aes_kt));
+		ADD(CKA_VALUE, data, len);
+	} else if (k.kind == FHSM_KEY_RSA) {
+		ADD(CKA_CLASS, &priv_cls, sizeof(priv_cls));
+		ADD(CKA_KEY_TYPE, &rsa_kt, sizeof(rsa_kt));
+		ADD(CKA_MODULUS, k.rsa.n.p, k.rsa.n.len);
+		ADD(CKA_PUBLIC_EXPONENT, k.rsa.e.p, k.rsa.e.len);
+		ADD(CKA_PRIVATE_EXPONENT, k.rsa.d.p, k.rsa.d.len);
+		ADD(CKA_PRIME_1, k.rsa.p.p, k.rsa.p.len);
+		ADD(CKA_PRIME_2, k.rsa.q.p, k.rsa.q.len);
+		ADD(CKA_EXPONENT_1, k.rsa.dp.p, k.rsa.dp.len);
+		ADD(CKA_EXPONENT_2, k.rsa.dq.p, k.rsa.dq.len);
+		ADD(CKA_COEFFICIENT, k.rsa.qinv.p, k.rsa.qinv.len);
+	} else {
+		bool ed = k.kind == FHSM_KEY_ED25519;
+		ADD(CKA_CLASS, &priv_cls, sizeof(priv_cls));
+		ADD(CKA_KEY_TYPE, ed ? &ed_kt : &ec_kt, sizeof(ec_kt));
+		ADD(CKA_EC_PARAMS, ed ? ed_oid : curve_oid[k.curve], ed ? sizeof(ed_oid) : curve_oid_len[k.curve]);
+		ADD(CKA_VALUE, k.scalar.p, k.scalar.len);
+	}
+	rv = C_CreateObject(h, tmpl, n, &o);
+	if (rv == CKR_OK && !raw_aes) {
+		/* The public half, for verification and for clients that look for it. */
+		memcpy(pub, tmpl, np * sizeof(*pub));
+		n = np;
+		CK_ATTRIBUTE *save = tmpl;
+		(void)save;
+		if (k.kind == FHSM_KEY_RSA) {
+			pub[n++] = (CK_ATTRIBUTE){CKA_CLASS, (void *)&pub_cls, sizeof(pub_cls)};
+			pub[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, (void *)&rsa_kt, sizeof(rsa_kt)};
+			pub[n++] = (CK_ATTRIBUTE){CKA_MODULUS, k.rsa.n.p, k.rsa.n.len};
+			pub[n++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, k.rsa.e.p, k.rsa.e.len};
+		} else {
+			bool ed = k.kind == FHSM_KEY_ED25519;
+			size_t plen = 0;
+			point[plen++] = 0x04;
+			if (k.point.len >= 128)
+				point[plen++] = 0x81;
+			point[plen++] = (uint8_t)k.point.len;
+			memcpy(point + plen, k.point.p, k.point.len);
+			pub[n++] = (CK_ATTRIBUTE){CKA_CLASS, (void *)&pub_cls, sizeof(pub_cls)};
+			pub[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, (void *)(ed ? &ed_kt : &ec_kt), sizeof(ec_kt)};
+			pub[n++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)(ed ? ed_oid : curve_oid[k.curve]),
+						  ed ? sizeof(ed_oid) : curve_oid_len[k.curve]};
+			pub[n++] = (CK_ATTRIBUTE){CKA_EC_POINT, point, plen + k.point.len};
+		}
+		rv = C_CreateObject(h, pub, n, &o);
+	}
+	C_CloseSession(h);
+	if (rv != CKR_OK) {
+		fail("C_CreateObject", rv);
+		goto out;
+	}
+	printf("Imported %s from %s into slot %lu\n",
+	       raw_aes ? "an AES key" : k.kind == FHSM_KEY_RSA ? "an RSA key pair" : k.kind == FHSM_KEY_EC ? "an EC key pair" : "an Ed25519 key pair",
+	       path, slot);
+	ret = 0;
+out:
+	if (perr == FHSM_OK)
+		fhsm_private_key_free(&k);
+	fhsm_wipe(data, len);
+	free(data);
+	fhsm_wipe(pin, sizeof(pin));
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	enum { SHOW = 1, INIT, DELETE, HELP, VERSION };
-	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL };
+	enum { SHOW = 1, INIT, DELETE, IMPORT, HELP, VERSION };
+	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL, O_ID };
 	static const struct option opts[] = {
 		{"show-slots", no_argument, NULL, SHOW},
 		{"init-token", no_argument, NULL, INIT},
 		{"delete-token", no_argument, NULL, DELETE},
+		{"import", required_argument, NULL, IMPORT},
+		{"id", required_argument, NULL, O_ID},
 		{"help", no_argument, NULL, HELP},
 		{"version", no_argument, NULL, VERSION},
 		{"slot", required_argument, NULL, O_SLOT},
@@ -291,9 +484,12 @@ int main(int argc, char **argv)
 	};
 	int cmd = 0, use_free = 0, c;
 	const char *slot = NULL, *label = NULL, *so_pin = NULL, *pin = NULL, *token = NULL, *serial = NULL;
+	const char *import_path = NULL, *id = NULL;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case SHOW: case INIT: case DELETE: case HELP: case VERSION:
+		case SHOW: case INIT: case DELETE: case IMPORT: case HELP: case VERSION:
+			if (c == IMPORT)
+				import_path = optarg;
 			if (cmd && cmd != c) {
 				fprintf(stderr, "fhsm-util: one command at a time\n");
 				return 2;
@@ -308,6 +504,7 @@ int main(int argc, char **argv)
 		case O_PIN: pin = optarg; break;
 		case O_TOKEN: token = optarg; break;
 		case O_SERIAL: serial = optarg; break;
+		case O_ID: id = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return 2;
@@ -332,6 +529,7 @@ int main(int argc, char **argv)
 	switch (cmd) {
 	case SHOW: ret = show_slots(); break;
 	case INIT: ret = init_token(slot, use_free, label, so_pin, pin); break;
+	case IMPORT: ret = import_key(import_path, slot, token, label, id, pin); break;
 	default: ret = delete_token(token, serial); break;
 	}
 	C_Finalize(NULL);
