@@ -176,6 +176,7 @@ static const struct p11_attr_rule dsa_domain[] = {
 	{CKA_SUBPRIME, AK_BYTES, R_MUST_CREATE, NONE},
 	{CKA_BASE, AK_BYTES, R_MUST_CREATE, NONE},
 	{CKA_PRIME_BITS, AK_ULONG, R_NO_CREATE | R_DERIVED, NONE},
+	{CKA_SUB_PRIME_BITS, AK_ULONG, R_NO_CREATE | R_DERIVED, NONE},
 };
 static const struct p11_attr_rule dh_domain[] = {
 	{CKA_KEY_TYPE, AK_ULONG, R_MUST_CREATE, NONE},

@@ -53,13 +53,13 @@ P11_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 	if (rv != CKR_OK)
 		return rv;
 	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
-	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_OBJECT_CLASS cls = m && m->cls == MC_PARAMGEN ? CKO_DOMAIN_PARAMETERS : CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = m ? m->key_type : 0;
 	CK_ATTRIBUTE *full = NULL;
 	CK_ULONG nfull;
 	if (!pMechanism || !phKey || (!pTemplate && ulCount) || ulCount > 1000)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!m || m->cls != MC_KEYGEN)
+	else if (!m || (m->cls != MC_KEYGEN && m->cls != MC_PARAMGEN))
 		rv = CKR_MECHANISM_INVALID;
 	else if (pMechanism->pParameter || pMechanism->ulParameterLen)
 		rv = CKR_MECHANISM_PARAM_INVALID;
@@ -70,6 +70,13 @@ P11_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 	free(full);
 	if (rv != CKR_OK)
 		goto out;
+	if (m->cls == MC_PARAMGEN) {
+		rv = p11_pk_paramgen(m, &a);
+		if (rv == CKR_OK)
+			rv = p11_object_create(s, a, phKey);
+		a = NULL;
+		goto out;
+	}
 
 	/* The length: from CKA_VALUE_LEN where the key type varies, else fixed. */
 	CK_ULONG len = m->min_key == m->max_key ? m->min_key : p11_attrs_ulong(a, CKA_VALUE_LEN, 0);

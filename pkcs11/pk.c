@@ -192,9 +192,17 @@ CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p
 }
 
 /* ---- sign / verify ---- */
+static struct fhsm_ff_params ff_params(const struct p11_attrs *a)
+{
+	struct fhsm_ff_params d = {b(a, CKA_PRIME), b(a, CKA_SUBPRIME), b(a, CKA_BASE)};
+	return d;
+}
+
 size_t p11_pk_sig_len(const struct p11_op *op)
 {
 	switch (op->m->cls) {
+	case MC_DSA:
+		return 2 * b(op->key, CKA_SUBPRIME).len;
 	case MC_RSA:
 		return fhsm_rsa_modulus_bytes(op->pk);
 	case MC_ECDSA:
@@ -218,6 +226,11 @@ CK_RV p11_pk_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *sig
 	case MC_ECDSA:
 		err = fhsm_ecdsa_sign(nist(op->curve), v->val, v->len, in, len, sig, &n);
 		break;
+	case MC_DSA: {
+		struct fhsm_ff_params d = ff_params(op->key);
+		err = v ? fhsm_dsa_sign(&d, v->val, v->len, in, len, sig, &n) : FHSM_ERR_ARGS;
+		break;
+	}
 	default:
 		if (!v || v->len != 32)
 			return CKR_KEY_SIZE_RANGE;
@@ -245,6 +258,12 @@ CK_RV p11_pk_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint
 			return CKR_KEY_TYPE_INCONSISTENT;
 		err = fhsm_ecdsa_verify(nist(op->curve), pt, pn, in, len, sig, sig_len);
 		break;
+	case MC_DSA: {
+		struct fhsm_ff_params d = ff_params(op->key);
+		const struct p11_attr *y = p11_attrs_find(op->key, CKA_VALUE);
+		err = y ? fhsm_dsa_verify(&d, y->val, y->len, in, len, sig, sig_len) : FHSM_ERR_ARGS;
+		break;
+	}
 	default:
 		if (!point_of(p11_attrs_find(op->key, CKA_EC_POINT), &pt, &pn) || pn != 32)
 			return CKR_KEY_TYPE_INCONSISTENT;
@@ -266,6 +285,10 @@ CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANIS
 		op->pk = op->pkref->key;
 	else if (m->cls == MC_RSA)
 		rv = p11_rsa_key(op->key, priv, (fhsm_rsa_key **)&op->pk);
+	else if (m->cls == MC_DSA)
+		rv = b(op->key, CKA_PRIME).len && b(op->key, CKA_SUBPRIME).len && b(op->key, CKA_BASE).len
+			     ? CKR_OK
+			     : CKR_KEY_TYPE_INCONSISTENT;
 	else
 		rv = p11_curve_of(op->key, m->key_type, &op->curve);
 	if (rv == CKR_TEMPLATE_INCOMPLETE || rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_CURVE_NOT_SUPPORTED)
@@ -329,7 +352,32 @@ CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p
 	ka[nk++] = item(CKA_LOCAL, &yes, 1);
 	ka[nk++] = item(CKA_KEY_GEN_MECHANISM, &how, sizeof(how));
 
-	if (m->key_type == CKK_RSA) {
+	if (m->key_type == CKK_DSA || m->key_type == CKK_DH) {
+		struct fhsm_ff_params d = ff_params(*pub);
+		struct fhsm_bytes x = {0}, y = {0};
+		if (!d.p.len || !d.g.len || (m->key_type == CKK_DSA && !d.q.len))
+			return CKR_TEMPLATE_INCOMPLETE;
+		fhsm_err err = m->key_type == CKK_DSA ? fhsm_dsa_generate_key(&d, &x, &y) : fhsm_dh_generate_key(&d, &x, &y);
+		if (err == FHSM_ERR_ARGS)
+			return CKR_DOMAIN_PARAMS_INVALID;
+		if ((rv = p11_rv_from_fhsm(err)) != CKR_OK)
+			return rv;
+		CK_ULONG xbits = x.len * 8;
+		ka[nk++] = item(CKA_PRIME, d.p.p, d.p.len);
+		ka[nk++] = item(CKA_BASE, d.g.p, d.g.len);
+		if (m->key_type == CKK_DSA)
+			ka[nk++] = item(CKA_SUBPRIME, d.q.p, d.q.len);
+		else
+			ka[nk++] = item(CKA_VALUE_BITS, &xbits, sizeof(xbits));
+		ka[nk++] = item(CKA_VALUE, x.p, x.len);
+		pa[np++] = item(CKA_VALUE, y.p, y.len);
+		/* d points into *pub: the private set first. */
+		*priv = p11_attrs_with(*priv, ka, nk);
+		*pub = p11_attrs_with(*pub, pa, np);
+		fhsm_bytes_free(&x);
+		fhsm_bytes_free(&y);
+		return *pub && *priv ? CKR_OK : CKR_HOST_MEMORY;
+	} else if (m->key_type == CKK_RSA) {
 		CK_ULONG bits = p11_attrs_ulong(*pub, CKA_MODULUS_BITS, 0);
 		struct fhsm_bytes e = b(*pub, CKA_PUBLIC_EXPONENT);
 		if (bits < m->min_key || bits > m->max_key)
@@ -392,4 +440,40 @@ out:
 	fhsm_bytes_free(&parts.dq);
 	fhsm_bytes_free(&parts.qinv);
 	return rv;
+}
+
+/* ---- domain parameters ---- */
+CK_RV p11_pk_paramgen(const struct p11_mech *m, struct p11_attrs **a)
+{
+	struct fhsm_ff_params d;
+	CK_ULONG bits = p11_attrs_ulong(*a, CKA_PRIME_BITS, 0), qbits = p11_attrs_ulong(*a, CKA_SUB_PRIME_BITS, 0);
+	CK_BBOOL yes = CK_TRUE;
+	fhsm_err err;
+	if (!bits)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (m->key_type == CKK_DSA) {
+		if (!qbits)
+			qbits = bits == 1024 ? 160 : 256;
+		err = fhsm_dsa_generate_params((unsigned)bits, (unsigned)qbits, &d);
+	} else {
+		err = fhsm_dh_group((unsigned)bits, &d);
+	}
+	if (err == FHSM_ERR_ARGS)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (err != FHSM_OK)
+		return p11_rv_from_fhsm(err);
+	struct p11_attr add[6] = {
+		item(CKA_PRIME, d.p.p, d.p.len),
+		item(CKA_BASE, d.g.p, d.g.len),
+		item(CKA_LOCAL, &yes, 1),
+		item(CKA_PRIME_BITS, &bits, sizeof(bits)),
+	};
+	size_t n = 4;
+	if (m->key_type == CKK_DSA) {
+		add[n++] = item(CKA_SUBPRIME, d.q.p, d.q.len);
+		add[n++] = item(CKA_SUB_PRIME_BITS, &qbits, sizeof(qbits));
+	}
+	*a = p11_attrs_with(*a, add, n);
+	fhsm_ff_params_free(&d);
+	return *a ? CKR_OK : CKR_HOST_MEMORY;
 }

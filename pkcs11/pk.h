@@ -19,5 +19,7 @@ size_t p11_pk_crypt_len(const struct p11_op *op);
 CK_RV p11_pk_crypt(struct p11_op *op, bool encrypt, const uint8_t *in, size_t len, uint8_t *out, CK_ULONG_PTR out_len);
 /* Adds generated key material to checked public and private attribute sets. */
 CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p11_attrs **priv);
+/* Adds generated DSA or DH domain parameters (CKA_PRIME_BITS from the template). */
+CK_RV p11_pk_paramgen(const struct p11_mech *m, struct p11_attrs **a);
 
 #endif

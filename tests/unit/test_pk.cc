@@ -1,6 +1,8 @@
 // Public-key mechanisms through PKCS#11: key-pair generation and its attributes,
 // every RSA padding and ECDSA/EdDSA form, and their error codes. (OpenSSL checks
 // the signatures in tests/integration/mechanisms.sh and the host tests.)
+#include <fstream>
+
 #include "p11_objects.h"
 
 using namespace fhsm_test;
@@ -231,6 +233,84 @@ TEST_F(Pk, Ed25519)
 	CK_BYTE prehash[] = {CK_TRUE, 0, 0, 0, 0, 0, 0, 0};
 	CK_MECHANISM ph = {CKM_EDDSA, prehash, sizeof(prehash)};
 	EXPECT_EQ(f->C_SignInit(h, &ph, pr), CKR_MECHANISM_PARAM_INVALID) << "Ed25519ph is not offered";
+}
+
+// DSA domain parameters and keys made on the token; signatures checked by OpenSSL
+// with a SubjectPublicKeyInfo assembled from the token's attributes.
+static std::string der_len(size_t n)
+{
+	if (n < 128)
+		return std::string(1, (char)n);
+	if (n < 256)
+		return std::string("\x81") + (char)n;
+	return std::string("\x82") + (char)(n >> 8) + (char)(n & 0xff);
+}
+static std::string der(char tag, const std::string &body)
+{
+	return std::string(1, tag) + der_len(body.size()) + body;
+}
+static std::string der_int(std::string v)
+{
+	if (!v.empty() && (v[0] & 0x80))
+		v.insert(0, 1, '\0');
+	return der(0x02, v);
+}
+
+TEST_F(Pk, DsaParametersKeysAndSignatures)
+{
+	CK_MECHANISM pg = {CKM_DSA_PARAMETER_GEN, nullptr, 0};
+	Tmpl t;
+	t.ul(CKA_PRIME_BITS, 2048).ul(CKA_SUB_PRIME_BITS, 256);
+	CK_OBJECT_HANDLE params;
+	ASSERT_EQ(f->C_GenerateKey(h, &pg, t.data(), t.size(), &params), CKR_OK);
+	std::string p = get(params, CKA_PRIME), q = get(params, CKA_SUBPRIME), g = get(params, CKA_BASE);
+	EXPECT_EQ(p.size(), 256u);
+	EXPECT_EQ(q.size(), 32u);
+	Tmpl bad;
+	bad.ul(CKA_PRIME_BITS, 1000);
+	EXPECT_EQ(f->C_GenerateKey(h, &pg, bad.data(), bad.size(), &params), CKR_ATTRIBUTE_VALUE_INVALID);
+
+	Tmpl pub, priv;
+	pub.s(CKA_PRIME, p).s(CKA_SUBPRIME, q).s(CKA_BASE, g);
+	CK_OBJECT_HANDLE pu, pr;
+	ASSERT_EQ(pair(CKM_DSA_KEY_PAIR_GEN, pub, priv, &pu, &pr), CKR_OK);
+	CK_MECHANISM m = {CKM_DSA_SHA256, nullptr, 0};
+	const std::string msg = "signed with DSA on the token";
+	std::string sig = sign(m, pr, msg, true);
+	ASSERT_EQ(sig.size(), 64u);
+	EXPECT_EQ(verify(m, pu, msg, sig), CKR_OK);
+	EXPECT_EQ(verify(m, pu, msg + ".", sig), CKR_SIGNATURE_INVALID);
+
+	std::string y = get(pu, CKA_VALUE);
+	std::string spki = der(0x30, der(0x30, der(0x06, std::string("\x2a\x86\x48\xce\x38\x04\x01", 7)) +
+						 der(0x30, der_int(p) + der_int(q) + der_int(g))) +
+					der(0x03, std::string(1, '\0') + der_int(y)));
+	std::string sigder = der(0x30, der_int(sig.substr(0, 32)) + der_int(sig.substr(32)));
+	std::ofstream(dir + "/dsa.der", std::ios::binary) << spki;
+	std::ofstream(dir + "/sig.der", std::ios::binary) << sigder;
+	std::ofstream(dir + "/msg", std::ios::binary) << msg;
+	std::string cmd = "openssl dgst -sha256 -keyform DER -verify " + dir + "/dsa.der -signature " + dir +
+			  "/sig.der " + dir + "/msg > /dev/null 2>&1";
+	EXPECT_EQ(system(cmd.c_str()), 0) << "openssl rejects the token's DSA signature";
+}
+
+TEST_F(Pk, DhParametersAreTheStandardGroup)
+{
+	CK_MECHANISM pg = {CKM_DH_PKCS_PARAMETER_GEN, nullptr, 0};
+	Tmpl t;
+	t.ul(CKA_PRIME_BITS, 2048);
+	CK_OBJECT_HANDLE params;
+	ASSERT_EQ(f->C_GenerateKey(h, &pg, t.data(), t.size(), &params), CKR_OK);
+	std::string p = get(params, CKA_PRIME);
+	// RFC 3526 group 14 starts with 64 one bits and then C90FDAA2 2168C234.
+	EXPECT_EQ(p.substr(0, 12), std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xc9\x0f\xda\xa2", 12));
+	EXPECT_EQ(get(params, CKA_BASE), "\x02");
+	Tmpl pub, priv;
+	pub.s(CKA_PRIME, p).s(CKA_BASE, "\x02");
+	CK_OBJECT_HANDLE pu, pr;
+	ASSERT_EQ(pair(CKM_DH_PKCS_KEY_PAIR_GEN, pub, priv, &pu, &pr), CKR_OK);
+	EXPECT_EQ(get(pr, CKA_PRIME), p);
+	EXPECT_GT(get(pu, CKA_VALUE).size(), 200u);
 }
 
 } // namespace

@@ -110,6 +110,28 @@ fhsm_err fhsm_x25519_public_from_private(const uint8_t priv[32], uint8_t pub[32]
 /* An all-zero result (low-order peer point) is FHSM_ERR_ARGS. */
 fhsm_err fhsm_x25519(const uint8_t priv[32], const uint8_t peer[32], uint8_t shared[32]);
 
+/* ---- DSA (FIPS 186-4) and finite-field Diffie-Hellman (LibTomCrypt dsa_*, dh_*) ---- */
+struct fhsm_ff_params {
+	struct fhsm_bytes p, q, g; /* q: DSA only */
+};
+/* DSA domain parameters of p_bits/q_bits: (1024,160), (2048,224), (2048,256), (3072,256). */
+fhsm_err fhsm_dsa_generate_params(unsigned p_bits, unsigned q_bits, struct fhsm_ff_params *out);
+/* x (private) and y = g^x mod p; caller frees both. */
+fhsm_err fhsm_dsa_generate_key(const struct fhsm_ff_params *d, struct fhsm_bytes *x, struct fhsm_bytes *y);
+/* sig: r || s, each |q| bytes. The hash is truncated to |q| (FIPS 186-4). */
+fhsm_err fhsm_dsa_sign(const struct fhsm_ff_params *d, const uint8_t *x, size_t x_len, const uint8_t *hash,
+		       size_t hash_len, uint8_t *sig, size_t *sig_len);
+fhsm_err fhsm_dsa_verify(const struct fhsm_ff_params *d, const uint8_t *y, size_t y_len, const uint8_t *hash,
+			 size_t hash_len, const uint8_t *sig, size_t sig_len);
+/* The RFC 3526 / RFC 2409 MODP group of exactly p_bits (1024, 1536, 2048, 3072, 4096, 6144,
+ * 8192): fixed, well-studied safe primes, rather than fresh ones nobody has looked at. */
+fhsm_err fhsm_dh_group(unsigned p_bits, struct fhsm_ff_params *out);
+fhsm_err fhsm_dh_generate_key(const struct fhsm_ff_params *d, struct fhsm_bytes *x, struct fhsm_bytes *y);
+/* The shared secret, |p| bytes; a peer value outside (1, p-1) is FHSM_ERR_ARGS. */
+fhsm_err fhsm_dh_derive(const struct fhsm_ff_params *d, const uint8_t *x, size_t x_len, const uint8_t *peer,
+			size_t peer_len, uint8_t *out, size_t *out_len);
+void fhsm_ff_params_free(struct fhsm_ff_params *d);
+
 #ifdef __cplusplus
 }
 #endif
