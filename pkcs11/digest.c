@@ -1,9 +1,9 @@
-/* Message digesting: C_DigestInit, C_Digest, C_DigestUpdate, C_DigestFinal.
+/* Message digesting: C_DigestInit, C_Digest, C_DigestUpdate, C_DigestKey, C_DigestFinal.
  *
  * PKCS#11 §5.12: a call that fails with anything but CKR_BUFFER_TOO_SMALL ends the
  * operation, as does a successful C_Digest/C_DigestFinal; asking for the length
  * (NULL output) keeps it. C_Digest after C_DigestUpdate is CKR_OPERATION_ACTIVE. */
-#include "p11.h"
+#include "object.h"
 
 void p11_digest_end(struct p11_digest_op *op)
 {
@@ -95,6 +95,39 @@ P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, C
 		else
 			p11_digest_end(op);
 	}
+	p11_leave_session(s);
+	return rv;
+}
+
+/* C_DigestKey: the CKA_VALUE of a secret key into the digest. Like SoftHSM, a
+ * sensitive or unextractable key is digested too: the digest does not reveal the
+ * value (PKCS#11 leaves this to the token). Failure ends the operation. */
+P11_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
+{
+	struct p11_session *s;
+	struct p11_attrs *k = NULL;
+	CK_RV rv = p11_enter_session(hSession, &s);
+	if (rv != CKR_OK)
+		return rv;
+	struct p11_digest_op *op = &s->digest;
+	if (!op->active) {
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+		goto out;
+	}
+	rv = p11_key_for_op(s, hKey, P11_ANY, P11_ANY, &k);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		rv = CKR_KEY_HANDLE_INVALID;
+	const struct p11_attr *v = rv == CKR_OK ? p11_attrs_find(k, CKA_VALUE) : NULL;
+	if (rv == CKR_OK && (p11_attrs_ulong(k, CKA_CLASS, 0) != CKO_SECRET_KEY || !v))
+		rv = CKR_KEY_INDIGESTIBLE;
+	if (rv == CKR_OK)
+		rv = p11_rv_from_fhsm(fhsm_hash_update(op->ctx, v->val, v->len));
+	if (rv == CKR_OK)
+		op->updated = true;
+	else
+		p11_digest_end(op);
+	p11_attrs_free(k);
+out:
 	p11_leave_session(s);
 	return rv;
 }

@@ -265,7 +265,8 @@ enum p11_mech_class {
 	MC_ECDSA,   /* hash: hash-and-sign, -1 for a given digest */
 	MC_EDDSA,
 	MC_WRAP,    /* key wrapping only (wrap.c): mode says which */
-	MC_DERIVE,  /* key derivation (derive.c) */	MC_DSA,     /* hash: hash-and-sign, -1 for a given digest */
+	MC_DERIVE,  /* key derivation (derive.c) */
+	MC_DSA,     /* hash: hash-and-sign, -1 for a given digest */
 	MC_PARAMGEN, /* domain-parameter generation: key_type */
 };
 

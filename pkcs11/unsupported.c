@@ -8,7 +8,6 @@
 	X(C_GetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG_PTR pulOperationStateLen)) \
 	X(C_SetOperationState, (H, CK_BYTE_PTR pOperationState, CK_ULONG ulOperationStateLen, \
 				CK_OBJECT_HANDLE hEncryptionKey, CK_OBJECT_HANDLE hAuthenticationKey)) \
-	X(C_DigestKey, (H, CK_OBJECT_HANDLE hKey)) \
 	X(C_SignRecoverInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
 	X(C_SignRecover, (H, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature, \
 			  CK_ULONG_PTR pulSignatureLen)) \
@@ -23,13 +22,6 @@
 				CK_ULONG_PTR pulEncryptedPartLen)) \
 	X(C_DecryptVerifyUpdate, (H, CK_BYTE_PTR pEncryptedPart, CK_ULONG ulEncryptedPartLen, \
 				  CK_BYTE_PTR pPart, CK_ULONG_PTR pulPartLen)) \
-	X(C_WrapKey, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey, \
-		      CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)) \
-	X(C_UnwrapKey, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hUnwrappingKey, \
-			CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate, \
-			CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)) \
-	X(C_DeriveKey, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate, \
-			CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)) \
 	/* PKCS#11 3.0 message-based functions */ \
 	X(C_MessageEncryptInit, (H, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)) \
 	X(C_EncryptMessage, (H, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData, \

@@ -178,9 +178,10 @@ TEST_F(General, NotYetImplementedFunctionsSaySo)
 {
 	CK_SLOT_ID id = init_token();
 	CK_SESSION_HANDLE h = open(id, true);
-	CK_MECHANISM m = {CKM_AES_KEY_WRAP, nullptr, 0};
-	EXPECT_EQ(f->C_WrapKey(h, &m, 1, 2, nullptr, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
-	EXPECT_EQ(f->C_DeriveKey(h, &m, 1, nullptr, 0, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
+	CK_MECHANISM m = {CKM_RSA_PKCS, nullptr, 0};
+	CK_ULONG n = 0;
+	EXPECT_EQ(f->C_SignRecoverInit(h, &m, 1), CKR_FUNCTION_NOT_SUPPORTED);
+	EXPECT_EQ(f->C_GetOperationState(h, nullptr, &n), CKR_FUNCTION_NOT_SUPPORTED);
 	EXPECT_EQ(f->C_GetFunctionStatus(h), CKR_FUNCTION_NOT_PARALLEL);
 	EXPECT_EQ(f->C_CancelFunction(h), CKR_FUNCTION_NOT_PARALLEL);
 }

@@ -49,6 +49,28 @@ fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len);
 fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out);
 void fhsm_mac_free(fhsm_mac_ctx *ctx);
 
+/* AES key wrap, RFC 3394 (iv: 8 bytes, NULL for the default A6..A6; len a multiple of 8,
+ * at least 16) and with padding, RFC 5649 (any len from 1). *out_len in: capacity
+ * (FHSM_ERR_BUFFER with the size needed when short), out: length. in and out may be
+ * the same buffer. Unwrap: FHSM_ERR_AUTH when the integrity check fails (out wiped). */
+fhsm_err fhsm_aes_kw_wrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			  uint8_t *out, size_t *out_len);
+fhsm_err fhsm_aes_kw_unwrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			    uint8_t *out, size_t *out_len);
+fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
+			   size_t *out_len);
+fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
+			     size_t *out_len);
+
+/* HKDF (RFC 5869) with a SHA-1/SHA-2 hash: extract, expand, or both. Extract only
+ * writes the PRK (out_len must be the hash size); expand only takes ikm as the PRK.
+ * No salt (NULL, 0): HashLen zeros. */
+fhsm_err fhsm_hkdf(fhsm_hash_alg alg, bool extract, bool expand, const uint8_t *salt, size_t salt_len,
+		   const uint8_t *ikm, size_t ikm_len, const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
+/* ANSI X9.63 KDF (SEC 1 §3.6.1): Hash(Z || counter32 || SharedInfo), counter from 1. */
+fhsm_err fhsm_x963_kdf(fhsm_hash_alg alg, const uint8_t *z, size_t z_len, const uint8_t *shared, size_t shared_len,
+		       uint8_t *out, size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif
