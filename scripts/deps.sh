@@ -21,7 +21,7 @@ debian=(
   libgtest-dev libgmock-dev googletest
   libp11-kit-dev libusb-1.0-0-dev
   verilator iverilog
-  opensc openssl gnutls-bin softhsm2 p11-kit libengine-pkcs11-openssl
+  opensc openssl gnutls-bin softhsm2 p11-kit libengine-pkcs11-openssl python3-cryptography
 )
 # FPGA flow: Yosys + nextpnr-ice40 + icestorm from Debian.
 synth_debian=(yosys nextpnr-ice40 fpga-icestorm)
