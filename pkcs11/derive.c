@@ -219,6 +219,26 @@ static CK_RV ecdh(const struct p11_attrs *base, const CK_MECHANISM *mech, struct
 	return err == FHSM_ERR_ARGS ? CKR_MECHANISM_PARAM_INVALID : p11_rv_from_fhsm(err);
 }
 
+/* PKCS #3 Diffie-Hellman: the parameter is the other party's public value. */
+static CK_RV dh(const struct p11_attrs *base, const CK_MECHANISM *mech, struct material *x)
+{
+	const struct p11_attr *xv = value_of(base), *p = p11_attrs_find(base, CKA_PRIME), *g = p11_attrs_find(base, CKA_BASE);
+	if (p11_attrs_ulong(base, CKA_CLASS, 0) != CKO_PRIVATE_KEY || p11_attrs_ulong(base, CKA_KEY_TYPE, 0) != CKK_DH ||
+	    !xv || !p || !p->len || !g || !g->len)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (!mech->pParameter || !mech->ulParameterLen)
+		return CKR_MECHANISM_PARAM_INVALID;
+	struct fhsm_ff_params d = {{p->val, p->len}, {NULL, 0}, {g->val, g->len}};
+	size_t n = p->len;
+	if (alloc(x, n) != CKR_OK)
+		return CKR_HOST_MEMORY;
+	x->tail = true;
+	fhsm_err err = fhsm_dh_derive(&d, xv->val, xv->len, mech->pParameter, mech->ulParameterLen, x->v, &n);
+	x->len = n;
+	/* A public value outside (1, p-1). */
+	return err == FHSM_ERR_ARGS ? CKR_MECHANISM_PARAM_INVALID : p11_rv_from_fhsm(err);
+}
+
 /* The bytes of a CK_KEY_DERIVATION_STRING_DATA parameter. */
 static CK_RV string_param(const CK_MECHANISM *mech, const uint8_t **p, size_t *n)
 {
@@ -463,6 +483,9 @@ static CK_RV derive(struct p11_session *s, const struct p11_mech *m, const CK_ME
 	switch (m->type) {
 	case CKM_ECDH1_DERIVE:
 		rv = ecdh(base, mech, &x);
+		break;
+	case CKM_DH_PKCS_DERIVE:
+		rv = dh(base, mech, &x);
 		break;
 	case CKM_CONCATENATE_BASE_AND_KEY:
 	case CKM_CONCATENATE_BASE_AND_DATA:

@@ -2,6 +2,7 @@
 // every RSA padding and ECDSA/EdDSA form, and their error codes. (OpenSSL checks
 // the signatures in tests/integration/mechanisms.sh and the host tests.)
 #include <fstream>
+#include <sstream>
 
 #include "p11_objects.h"
 
@@ -307,10 +308,62 @@ TEST_F(Pk, DhParametersAreTheStandardGroup)
 	EXPECT_EQ(get(params, CKA_BASE), "\x02");
 	Tmpl pub, priv;
 	pub.s(CKA_PRIME, p).s(CKA_BASE, "\x02");
+	priv.b(CKA_DERIVE, true);
 	CK_OBJECT_HANDLE pu, pr;
 	ASSERT_EQ(pair(CKM_DH_PKCS_KEY_PAIR_GEN, pub, priv, &pu, &pr), CKR_OK);
 	EXPECT_EQ(get(pr, CKA_PRIME), p);
 	EXPECT_GT(get(pu, CKA_VALUE).size(), 200u);
+
+	// OpenSSL as the other party, in the same group (its "modp_2048").
+	auto run = [&](const std::string &cmd) {
+		std::string out;
+		FILE *fp = popen((cmd + " 2>/dev/null").c_str(), "r");
+		char buf[4096];
+		size_t got;
+		while (fp && (got = fread(buf, 1, sizeof(buf), fp)) > 0)
+			out.append(buf, got);
+		if (fp)
+			pclose(fp);
+		return out;
+	};
+	run("openssl genpkey -algorithm DH -pkeyopt group:modp_2048 -out " + dir + "/peer.pem");
+	std::string text = run("openssl pkey -in " + dir + "/peer.pem -text -noout");
+	size_t at = text.find("public-key:");
+	ASSERT_NE(at, std::string::npos) << text;
+	std::string peer_hex, line;
+	std::istringstream lines(text.substr(at + 11));
+	std::getline(lines, line); /* the rest of the "public-key:" line */
+	while (std::getline(lines, line)) {
+		line.erase(0, line.find_first_not_of(" \t"));
+		if (line.empty() || line.find_first_not_of("0123456789abcdef:") != std::string::npos)
+			break; /* the next field */
+		for (char c : line)
+			if (c != ':')
+				peer_hex += c;
+	}
+	std::string peer;
+	for (size_t i = 0; i + 1 < peer_hex.size(); i += 2)
+		peer += (char)std::stoi(peer_hex.substr(i, 2), nullptr, 16);
+	while (peer.size() > 1 && peer[0] == 0)
+		peer.erase(0, 1);
+	CK_MECHANISM dm = {CKM_DH_PKCS_DERIVE, (void *)peer.data(), peer.size()};
+	Tmpl t2;
+	t2.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, CKK_GENERIC_SECRET).b(CKA_SENSITIVE, false).b(CKA_EXTRACTABLE, true);
+	CK_OBJECT_HANDLE secret;
+	ASSERT_EQ(f->C_DeriveKey(h, &dm, pr, t2.data(), t2.size(), &secret), CKR_OK);
+	std::string ours = get(secret, CKA_VALUE);
+	// The token's public value as a PKCS #3 SubjectPublicKeyInfo for OpenSSL.
+	std::string spki = der(0x30, der(0x30, der(0x06, std::string("\x2a\x86\x48\x86\xf7\x0d\x01\x03\x01", 9)) +
+						 der(0x30, der_int(p) + der_int("\x02"))) +
+					der(0x03, std::string(1, '\0') + der_int(get(pu, CKA_VALUE))));
+	std::ofstream(dir + "/tok.der", std::ios::binary) << spki;
+	std::string theirs = run("openssl pkeyutl -derive -inkey " + dir + "/peer.pem -peerkey " + dir +
+				 "/tok.der -peerform DER");
+	EXPECT_EQ(ours.size(), 256u);
+	EXPECT_EQ(ours, theirs) << "the shared secret differs from OpenSSL's";
+	std::string one("\x01");
+	CK_MECHANISM bad = {CKM_DH_PKCS_DERIVE, (void *)one.data(), 1};
+	EXPECT_EQ(f->C_DeriveKey(h, &bad, pr, t2.data(), t2.size(), &secret), CKR_MECHANISM_PARAM_INVALID);
 }
 
 } // namespace
