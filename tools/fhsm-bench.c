@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include "bench_raw.h"
 #include <time.h>
 
 #define CRYPTOKI_COMPAT 1
@@ -128,6 +129,7 @@ struct row {
 	const char *name;
 	double (*run)(struct module *m, double seconds, size_t arg);
 	size_t arg;
+	enum raw_op raw; /* the same work on the host layer alone (--raw) */
 };
 
 static double session_open_close(struct module *m, double seconds, size_t arg)
@@ -422,7 +424,7 @@ ROW_CRYPTO(keypair)
 
 static double row_ed25519(struct module *m, double seconds, size_t arg)
 {
-	return keys[mod_index(m)].have_ed ? timed(m, seconds, op_sign, 3) : 0;
+	return keys[mod_index(m)].have_ed ? timed(m, seconds, op_sign, arg) : 0;
 }
 
 /* Two threads, each with its own session, on the same operation. */
@@ -477,27 +479,28 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'}, {"vs", required_argument, NULL, 'v'},
 		{"seconds", required_argument, NULL, 's'}, {"objects", required_argument, NULL, 'o'},
-		{"no-crypto", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"no-crypto", no_argument, NULL, 'n'}, {"raw", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	struct module mods[2] = {{0}};
 	int nmods = 0, c;
 	double seconds = 2.0;
 	size_t counts[8] = {1000, 10000};
 	int ncounts = 2;
-	bool crypto = true;
+	bool crypto = true, raw = false;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mods[0].path = optarg; break;
 		case 'v': mods[1].path = optarg; break;
 		case 's': seconds = atof(optarg); break;
 		case 'n': crypto = false; break;
+		case 'r': raw = true; break;
 		case 'o':
 			ncounts = 0;
 			for (char *tok = strtok(optarg, ","); tok && ncounts < 8; tok = strtok(NULL, ","))
 				counts[ncounts++] = strtoul(tok, NULL, 10);
 			break;
 		default:
-			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto]\n");
+			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto] [--raw]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -520,33 +523,33 @@ int main(int argc, char **argv)
 	if (crypto) {
 		size_t M = MIB, multi = 0x80000000u;
 		struct row cr[] = {
-			{"random 32 B", row_random, 32},
-			{"random 1 MiB", row_random, M},
-			{"SHA-256 64 B", row_digest, 64},
-			{"SHA-256 4 KiB", row_digest, 4096},
-			{"SHA-256 1 MiB", row_digest, M},
-			{"SHA-512 1 MiB", row_digest, (size_t)1 << 32 | M},
+			{"random 32 B", row_random, 32, RAW_RANDOM},
+			{"random 1 MiB", row_random, M, RAW_RANDOM},
+			{"SHA-256 64 B", row_digest, 64, RAW_DIGEST},
+			{"SHA-256 4 KiB", row_digest, 4096, RAW_DIGEST},
+			{"SHA-256 1 MiB", row_digest, M, RAW_DIGEST},
+			{"SHA-512 1 MiB", row_digest, (size_t)1 << 32 | M, RAW_DIGEST},
 			{"AES-256 key generation (session)", row_keygen, 0},
 			{"AES-256 key generation (token)", row_keygen, 1},
-			{"AES-256-CBC-PAD 4 KiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | 4096},
-			{"AES-256-CBC-PAD 1 MiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | M},
+			{"AES-256-CBC-PAD 4 KiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | 4096, RAW_AES_CBC_PAD},
+			{"AES-256-CBC-PAD 1 MiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | M, RAW_AES_CBC_PAD},
 			{"AES-256-CBC-PAD 1 MiB multi-part", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | multi | M},
-			{"AES-256-GCM 4 KiB", row_aes, (size_t)CKM_AES_GCM << 32 | 4096},
-			{"AES-256-GCM 1 MiB", row_aes, (size_t)CKM_AES_GCM << 32 | M},
+			{"AES-256-GCM 4 KiB", row_aes, (size_t)CKM_AES_GCM << 32 | 4096, RAW_AES_GCM},
+			{"AES-256-GCM 1 MiB", row_aes, (size_t)CKM_AES_GCM << 32 | M, RAW_AES_GCM},
 			{"AES-256-GCM 1 MiB multi-part", row_aes, (size_t)CKM_AES_GCM << 32 | multi | M},
-			{"AES-256-CTR 4 KiB", row_aes, (size_t)CKM_AES_CTR << 32 | 4096},
-			{"AES-256-CTR 1 MiB", row_aes, (size_t)CKM_AES_CTR << 32 | M},
-			{"HMAC-SHA256 64 B", row_hmac, 64},
-			{"HMAC-SHA256 1 MiB", row_hmac, M},
+			{"AES-256-CTR 4 KiB", row_aes, (size_t)CKM_AES_CTR << 32 | 4096, RAW_AES_CTR},
+			{"AES-256-CTR 1 MiB", row_aes, (size_t)CKM_AES_CTR << 32 | M, RAW_AES_CTR},
+			{"HMAC-SHA256 64 B", row_hmac, 64, RAW_HMAC},
+			{"HMAC-SHA256 1 MiB", row_hmac, M, RAW_HMAC},
 			{"RSA-2048 key-pair generation", row_keypair, 0},
-			{"RSA-2048 SHA256-RSA-PKCS sign", row_sign, 0},
-			{"RSA-2048 SHA256-RSA-PKCS-PSS sign", row_sign, 1},
+			{"RSA-2048 SHA256-RSA-PKCS sign", row_sign, 0, RAW_SIGN},
+			{"RSA-2048 SHA256-RSA-PKCS-PSS sign", row_sign, 1, RAW_SIGN},
 			{"RSA-2048 sign + verify", row_verify, 0},
-			{"RSA-2048 OAEP-SHA1 decrypt", row_oaep, 0},
+			{"RSA-2048 OAEP-SHA1 decrypt", row_oaep, 0, RAW_OAEP},
 			{"EC P-256 key-pair generation", row_keypair, 1},
-			{"ECDSA P-256 SHA256 sign", row_sign, 2},
+			{"ECDSA P-256 SHA256 sign", row_sign, 2, RAW_SIGN},
 			{"ECDSA P-256 sign + verify", row_verify, 1},
-			{"Ed25519 sign", row_ed25519, 0},
+			{"Ed25519 sign", row_ed25519, 3, RAW_SIGN},
 			{"2 threads: ECDSA P-256 sign", row_ecdsa_2t, 0},
 			{"2 threads: AES-256-GCM 4 KiB", row_gcm_2t, 0},
 		};
@@ -566,6 +569,8 @@ int main(int argc, char **argv)
 	printf("%-40s %14s", "row (ops/s)", mods[0].name);
 	if (nmods == 2)
 		printf(" %14s %10s", mods[1].name, "ratio");
+	if (raw)
+		printf(" %14s %9s", "host layer", "overhead");
 	printf("\n");
 	for (int r = 0; r < nrows; r++) {
 		double v[2];
@@ -574,6 +579,11 @@ int main(int argc, char **argv)
 		printf("%-40s %14.1f", rows[r].name, v[0]);
 		if (nmods == 2)
 			printf(" %14.1f %9.2fx", v[1], v[1] > 0 ? v[0] / v[1] : 0);
+		if (raw && rows[r].raw != RAW_NONE) {
+			/* The module's work over the host layer's: the PKCS#11 layer's share. */
+			double base = raw_row(rows[r].raw, rows[r].arg & ~(size_t)0x80000000u, seconds);
+			printf(" %14.1f %8.1f%%", base, base > 0 ? 100.0 * (base / v[0] - 1) : 0);
+		}
 		printf("\n");
 		if (rows[r].run == create_objects) {
 			printf("%-40s %14.0f", "  resident memory per object (bytes)", mods[0].rss_per_object);
