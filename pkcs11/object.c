@@ -16,13 +16,17 @@ struct call {
 	struct p11_objctx ctx;
 };
 
-static CK_RV begin(struct p11_session *s, struct call *c)
+/* hot: a key lookup for a cryptographic operation. It skips re-reading token.meta
+ * (one system call): the object log's own stat still shows keys that other processes
+ * destroyed, and a token re-initialized elsewhere removes that log. */
+static CK_RV begin_ex(struct p11_session *s, struct call *c, bool hot)
 {
 	memset(c, 0, sizeof(*c));
 	c->s = s;
 	c->slot = s->slot;
 	P11_LOCK();
-	p11_slot_refresh(c->slot);
+	if (!hot)
+		p11_slot_refresh(c->slot);
 	CK_RV rv = c->slot->state == P11_SLOT_TOKEN ? CKR_OK
 		 : c->slot->state == P11_SLOT_GONE  ? CKR_DEVICE_REMOVED
 						    : CKR_TOKEN_NOT_RECOGNIZED;
@@ -44,6 +48,11 @@ static CK_RV begin(struct p11_session *s, struct call *c)
 		fhsm_wipe(c->mk, sizeof(c->mk));
 	}
 	return rv;
+}
+
+static CK_RV begin(struct p11_session *s, struct call *c)
+{
+	return begin_ex(s, c, false);
 }
 
 static void end(struct call *c)
@@ -358,7 +367,7 @@ CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_
 			struct p11_attrs **out, struct p11_pkref **ref)
 {
 	struct call c;
-	CK_RV rv = begin(s, &c);
+	CK_RV rv = begin_ex(s, &c, true);
 	if (rv != CKR_OK)
 		return rv;
 	struct p11_object *o = p11_object_by_handle(h);
