@@ -14,8 +14,8 @@
 //     InvMixColumns of the round key is applied in that fetch stage), and the
 //     first AddRoundKey (whitening) reads all four words in the cycle the
 //     block is taken, so it costs no cycle and no 128-bit key registers.
-//   * The CTR counter is incremented 32 bits per cycle (carry pipelined over
-//     the next 3 cycles, long before the next block): no 128-bit carry chain.
+//   * The CTR counter is incremented 16 bits per cycle (carry pipelined over
+//     the next 7 cycles, long before the next block): no 128-bit carry chain.
 //   * Column j of round r+1 needs one byte of column 3 of round r: that byte
 //     is forwarded from the column result, so a round takes exactly 4 cycles.
 //   * InvMixColumns = MixColumns o P (P: a0^=4(a0^a2), a1^=4(a1^a3), ...) is
@@ -33,7 +33,8 @@
 //           last cycle that reads key_i (the source holds it until then).
 //   cfg_*:  cfg_mode_i 0 = ECB, 1 = CBC, 2 = CTR; cfg_dec_i = decrypt (ignored
 //           for CTR); cfg_iv_i = IV (CBC) or initial counter block (CTR,
-//           incremented as a 128-bit big-endian integer).
+//           incremented as a 128-bit big-endian integer). Taken only
+//           while idle (after the last output was accepted).
 //   in/out: one 128-bit block each way; out_data_o is valid while
 //           out_valid_o, and the next block is taken in the same cycle the
 //           output is accepted.
@@ -70,8 +71,8 @@ module aes_core (
   reg          cbce_q;      // CBC encrypt
   reg          cbcd_q;      // CBC decrypt
   reg  [127:0] iv_q;        // CBC chaining value or CTR counter block
-  reg  [127:0] xo_q;        // XORed into the output (CBC-dec: IV, CTR: input)
-  reg  [2:0]   cy_q;        // CTR increment carries still to propagate
+  reg  [127:0] xo_q;        // the input block (CTR: XORed into the output; CBC-dec: next IV)
+  reg  [7:0]   cy_q;        // CTR increment: carry into 16-bit segment k+1 pending
   reg          wk_ok_q;     // the RAMs present the whitening key this cycle
   reg  [127:0] cur_q;       // state at the start of the round
   reg  [95:0]  nxt_q;       // columns 0..2 of the round being computed
@@ -80,6 +81,7 @@ module aes_core (
   reg          pv_q;        // a column result is due this cycle
   reg  [1:0]   pj_q;        // ... for this column
   reg          plast_q;     // ... in the last round (no MixColumns)
+  reg          fwd_q;       // ... and it is column 3 (forwarded to the next issue)
   reg  [5:0]   ki_q;        // key expansion: word index
   reg  [2:0]   km_q;        // ... index mod Nk
   reg          ksub_q;      // ... 0: issue reads, 1: compute/write
@@ -188,14 +190,17 @@ module aes_core (
   // of the middle rounds go through InvMixColumns (in the stage that fetches
   // them, off the critical path), so both directions compute
   // MixColumns'(SubBytes'(column)) ^ round key = T0 ^ T1 ^ T2 ^ T3 ^ key.
-  wire [31:0] col_res = (plast_q ? (dec_eff ? isb_word : sb_word) : (t0 ^ t1 ^ t2 ^ t3)) ^ rk_q;
+  wire [31:0] col_mid = t0 ^ t1 ^ t2 ^ t3 ^ rk_q;       // a middle round's column
+  wire [31:0] col_res = plast_q ? ((dec_eff ? isb_word : sb_word) ^ rk_q) : col_mid;
   wire [127:0] new_state = {nxt_q, col_res};
   // Round r+1 column 0 is issued while column 3 of round r is computed: its
   // bytes come from the new state (encrypt: row i of column i, decrypt: row i
   // of column -i), only the one byte of column 3 from the column result.
-  wire        fwd     = pv_q && (pj_q == 2'd3);
-  wire [31:0] fwd_col = dec_eff ? {nxt_q[95:88], col_res[23:16], nxt_q[15:8], nxt_q[39:32]}
-                                : {nxt_q[95:88], nxt_q[55:48], nxt_q[15:8], col_res[7:0]};
+  // A forwarded column is never from the last round, so it is col_mid (no
+  // last-round mux on this path); the select comes from a flip-flop.
+  wire        fwd     = fwd_q;
+  wire [31:0] fwd_col = dec_eff ? {nxt_q[95:88], col_mid[23:16], nxt_q[15:8], nxt_q[39:32]}
+                                : {nxt_q[95:88], nxt_q[55:48], nxt_q[15:8], col_mid[7:0]};
 
   // ---- key expansion word ------------------------------------------------------
   wire        k_rot   = (km_q == 3'd0);
@@ -263,6 +268,7 @@ module aes_core (
       pv_q    <= 1'b0;
       pj_q    <= 2'd0;
       plast_q <= 1'b0;
+      fwd_q   <= 1'b0;
       ki_q    <= 6'd0;
       km_q    <= 3'd0;
       ksub_q  <= 1'b0;
@@ -329,6 +335,7 @@ module aes_core (
       endcase
       // issue pipeline
       pv_q    <= (st_q == ST_RUN);
+      fwd_q   <= (st_q == ST_RUN) && (j_q == 2'd3);
       pj_q    <= j_q;
       plast_q <= (r_q == nr_q);
       // the whitening key read now is valid next cycle unless the direction
@@ -357,7 +364,7 @@ module aes_core (
     if (st_q == ST_KEYX && ksub_q) kw_q <= k_new;
     if (in_fire) begin
       cur_q <= x_in ^ rk_round;
-      xo_q  <= ctr_q ? in_data_i : cbcd_q ? iv_q : 128'd0;
+      xo_q  <= (ctr_q || cbcd_q) ? in_data_i : 128'd0;
     end
     if (pv_q) begin
       case (pj_q)
@@ -370,22 +377,24 @@ module aes_core (
   end
 
   // chaining value / counter
+  integer k;
   always @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
-      cy_q <= 3'd0;
+      cy_q <= 8'd0;
       iv_q <= 128'd0;
     end else begin
-      cy_q <= 3'd0;
-      if (cy_q[0]) {cy_q[1], iv_q[63:32]}  <= {1'b0, iv_q[63:32]} + 33'd1;
-      if (cy_q[1]) {cy_q[2], iv_q[95:64]}  <= {1'b0, iv_q[95:64]} + 33'd1;
-      if (cy_q[2]) iv_q[127:96] <= iv_q[127:96] + 32'd1;
+      cy_q <= 8'd0;
+      for (k = 1; k < 8; k = k + 1)
+        if (cy_q[k-1]) {cy_q[k], iv_q[16*k +: 16]} <= {1'b0, iv_q[16*k +: 16]} + 17'd1;
       if (cfg_valid_i && cfg_ready_o) begin
         iv_q <= cfg_iv_i;
-        cy_q <= 3'd0;
-      end else if (in_fire && ctr_q) begin
-        {cy_q[0], iv_q[31:0]} <= {1'b0, iv_q[31:0]} + 33'd1;
-      end else if (in_fire && cbcd_q) begin
-        iv_q <= in_data_i;
+        cy_q <= 8'd0;
+      end else if (st_q == ST_RUN && r_q == 4'd1 && j_q == 2'd0 && ctr_q) begin
+        // the counter was used when the block was taken; step it now, so
+        // the handshake is not on the counter's enable path
+        {cy_q[0], iv_q[15:0]} <= {1'b0, iv_q[15:0]} + 17'd1;
+      end else if (st_q == ST_OUT && out_ready_i && cbcd_q) begin
+        iv_q <= xo_q;                   // this block's ciphertext
       end else if (st_q == ST_LAST && cbce_q) begin
         iv_q <= new_state;
       end
@@ -393,11 +402,11 @@ module aes_core (
   end
 
   assign key_ready_o = key_last;
-  assign cfg_ready_o = (st_q == ST_IDLE) || (st_q == ST_OUT);
+  assign cfg_ready_o = (st_q == ST_IDLE);
   // priority key > cfg > data, so a block never sees a half-applied change
   assign in_ready_o  = ((st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i)) &&
                        wk_ok_q && !key_valid_i && !cfg_valid_i;
   assign out_valid_o = (st_q == ST_OUT);
-  assign out_data_o  = cur_q ^ xo_q;
+  assign out_data_o  = cur_q ^ (cbcd_q ? iv_q : xo_q);
   assign cycles_o    = cyc_q;
 endmodule
