@@ -339,18 +339,6 @@ static CK_RV encrypt_data(const struct p11_attrs *base, const struct p11_mech *m
 	return p11_rv_from_fhsm(err);
 }
 
-static int prf_hash(CK_MECHANISM_TYPE t)
-{
-	switch (t) {
-	case CKM_SHA_1: return FHSM_HASH_SHA1;
-	case CKM_SHA224: return FHSM_HASH_SHA224;
-	case CKM_SHA256: return FHSM_HASH_SHA256;
-	case CKM_SHA384: return FHSM_HASH_SHA384;
-	case CKM_SHA512: return FHSM_HASH_SHA512;
-	}
-	return -1;
-}
-
 static CK_RV hkdf(struct p11_session *s, const struct p11_attrs *base, const CK_MECHANISM *mech, struct material *x)
 {
 	const struct p11_attr *bv = value_of(base);
@@ -359,7 +347,7 @@ static CK_RV hkdf(struct p11_session *s, const struct p11_attrs *base, const CK_
 	const CK_HKDF_PARAMS *p = mech->pParameter;
 	if (!p || mech->ulParameterLen != sizeof(*p))
 		return CKR_MECHANISM_PARAM_INVALID;
-	x->kdf_hash = prf_hash(p->prfHashMechanism);
+	x->kdf_hash = p11_hash_of_mech(p->prfHashMechanism);
 	x->extract = p->bExtract;
 	x->expand = p->bExpand;
 	if (x->kdf_hash < 0 || (!x->extract && !x->expand) || (x->expand && !p->pInfo && p->ulInfoLen))

@@ -133,7 +133,7 @@ static int mgf_hash(CK_RSA_PKCS_MGF_TYPE mgf)
 	return -1;
 }
 
-static int hash_of(CK_MECHANISM_TYPE t)
+int p11_hash_of_mech(CK_MECHANISM_TYPE t)
 {
 	switch (t) {
 	case CKM_SHA_1: return FHSM_HASH_SHA1;
@@ -155,7 +155,7 @@ CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p
 		const CK_RSA_PKCS_PSS_PARAMS *p = mech->pParameter;
 		if (!p || mech->ulParameterLen != sizeof(*p))
 			return CKR_MECHANISM_PARAM_INVALID;
-		int h = hash_of(p->hashAlg), g = mgf_hash(p->mgf);
+		int h = p11_hash_of_mech(p->hashAlg), g = mgf_hash(p->mgf);
 		/* The hash-and-sign forms must name their own hash. */
 		if (h < 0 || g < 0 || (m->hash >= 0 && h != m->hash) || p->sLen > 1024)
 			return CKR_MECHANISM_PARAM_INVALID;
@@ -169,7 +169,7 @@ CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p
 		const CK_RSA_PKCS_OAEP_PARAMS *p = mech->pParameter;
 		if (!p || mech->ulParameterLen != sizeof(*p))
 			return CKR_MECHANISM_PARAM_INVALID;
-		int h = hash_of(p->hashAlg), g = mgf_hash(p->mgf);
+		int h = p11_hash_of_mech(p->hashAlg), g = mgf_hash(p->mgf);
 		if (h < 0 || g < 0 || (p->source != CKZ_DATA_SPECIFIED && (p->source || p->ulSourceDataLen)) ||
 		    (!p->pSourceData && p->ulSourceDataLen))
 			return CKR_MECHANISM_PARAM_INVALID;

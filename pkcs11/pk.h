@@ -5,6 +5,8 @@
 #include "fhsm/pk.h"
 #include "object.h"
 
+/* The fhsm_hash_alg of a digest mechanism (CKM_SHA_1 ... CKM_SHA512), -1 for others. */
+int p11_hash_of_mech(CK_MECHANISM_TYPE t);
 CK_RV p11_curve_of(const struct p11_attrs *a, CK_KEY_TYPE kt, enum p11_curve *out);
 CK_RV p11_rsa_key(const struct p11_attrs *a, bool priv, fhsm_rsa_key **out);
 CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p11_pk_params *out);

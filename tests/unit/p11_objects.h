@@ -5,6 +5,23 @@
 
 namespace fhsm_test {
 
+inline std::string unhex(const std::string &h)
+{
+	std::string out;
+	for (size_t i = 0; i + 1 < h.size(); i += 2)
+		out += (char)std::stoi(h.substr(i, 2), nullptr, 16);
+	return out;
+}
+
+inline std::string hex(const std::string &s)
+{
+	static const char d[] = "0123456789abcdef";
+	std::string out;
+	for (unsigned char c : s)
+		out += {d[c >> 4], d[c & 15]};
+	return out;
+}
+
 // A template whose attribute values live as long as it does.
 class Tmpl {
 public:

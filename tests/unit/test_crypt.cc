@@ -9,23 +9,6 @@ using namespace fhsm_test;
 
 namespace {
 
-std::string unhex(const std::string &h)
-{
-	std::string out;
-	for (size_t i = 0; i + 1 < h.size(); i += 2)
-		out += (char)std::stoi(h.substr(i, 2), nullptr, 16);
-	return out;
-}
-
-std::string hex(const std::string &s)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string out;
-	for (unsigned char c : s)
-		out += {d[c >> 4], d[c & 15]};
-	return out;
-}
-
 class Crypt : public Objects {
 protected:
 	CK_OBJECT_HANDLE key(CK_KEY_TYPE kt, const std::string &value, bool encrypt = true)
