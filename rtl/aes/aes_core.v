@@ -7,13 +7,14 @@
 //   * 4 round-table ROMs (T-boxes: S-box and MixColumns in one 512x32 block
 //     RAM, forward and inverse), shared by the rounds and the key expansion;
 //     a column is 4 lookups XORed with the round key.
-//   * Round keys expanded once per key into four 16x32 block RAMs, one per
+//   * Round keys expanded once per key into four 32x32 block RAMs, one per
 //     column, so a whole round key can be read in one cycle: the rounds read
-//     one word per cycle, one cycle ahead into a register (in reverse round
-//     order for decryption, where the equivalent inverse cipher's
-//     InvMixColumns of the round key is applied in that fetch stage), and the
-//     first AddRoundKey (whitening) reads all four words in the cycle the
-//     block is taken, so it costs no cycle and no 128-bit key registers.
+//     one word per cycle, one cycle ahead into a register, and the first
+//     AddRoundKey (whitening) reads all four words in the cycle the block is
+//     taken, so it costs no cycle and no 128-bit key registers. The upper
+//     half of the RAMs holds InvMixColumns of every round key, written by a
+//     pass after the expansion, for the middle rounds of the equivalent
+//     inverse cipher (decryption).
 //   * The CTR counter is incremented 16 bits per cycle (carry pipelined over
 //     the next 7 cycles, long before the next block): no 128-bit carry chain.
 //   * Column j of round r+1 needs one byte of column 3 of round r: that byte
@@ -25,7 +26,7 @@
 //   block: 4*Nr + 2 from in handshake to out_valid_o, and a stream with
 //          out_ready_i held high takes a new block every 4*Nr + 2 cycles:
 //          42 (AES-128), 50 (AES-192), 58 (AES-256).
-//   key:   Nk + 2*(4*Nr + 4 - Nk) + 1: 85 / 99 / 113 cycles.
+//   key:   Nk + 2*(4*Nr + 4 - Nk) + 1 + 4*(Nr+1) + 2: 131 / 153 / 175 cycles.
 //
 // Interface (all valid/ready; data bytes in FIPS order, first byte on top):
 //   key_*:  key_i[255:0] (AES-128 uses [255:128], AES-192 [255:64]),
@@ -59,7 +60,7 @@ module aes_core (
   output wire [127:0] out_data_o,
   output wire [31:0]  cycles_o
 );
-  localparam [2:0] ST_IDLE = 3'd0, ST_KEYLD = 3'd1, ST_KEYX = 3'd2, ST_RUN = 3'd3,
+  localparam [2:0] ST_IDLE = 3'd0, ST_KEYLD = 3'd1, ST_KEYX = 3'd2, ST_KEYT = 3'd6, ST_RUN = 3'd3,
                    ST_LAST = 3'd4, ST_OUT = 3'd5;
   localparam [1:0] MODE_CBC = 2'd1, MODE_CTR = 2'd2;   // 0: ECB
 
@@ -171,15 +172,23 @@ module aes_core (
   reg         rk_mix;
   reg  [3:0]  fr_q;         // round-key address fetched while running
   reg  [1:0]  fj_q;         // ... and its column
-  reg         rk_mix_q;     // the word read is a middle decryption round key
+  reg         rk_wcopy;     // write the InvMixColumns copy (upper half of the RAMs)
+  reg  [5:0]  ti_q, t1_q, t2_q;  // InvMixColumns pass: read index, pipeline
+  reg         t1v_q, t2v_q;
+  reg  [31:0] kt_q;
+  // round-key RAM writes go through a register stage (off the control decode
+  // path); no word is read back within 2 cycles of being written
+  reg  [3:0]  rkw_en_q;
+  reg  [4:0]  rkw_addr_q;
+  reg  [31:0] rkw_data_q;
   reg  [31:0] rk_q;         // round key word of the column computed next cycle
   reg  [31:0] rk_wdata;
   wire [127:0] rk_round;    // the four words of the round key read
   generate
     for (g = 0; g < 4; g = g + 1) begin : g_rk
-      fhsm_ram #(.AW(4), .DW(32)) u_rk (
-        .clk(clk), .we_i(rk_we && rk_waddr[1:0] == g), .waddr_i(rk_waddr[5:2]),
-        .wdata_i(rk_wdata), .re_i(1'b1), .raddr_i(rk_raddr),
+      fhsm_ram #(.AW(5), .DW(32)) u_rk (
+        .clk(clk), .we_i(rkw_en_q[g]), .waddr_i(rkw_addr_q),
+        .wdata_i(rkw_data_q), .re_i(1'b1), .raddr_i({rk_mix, rk_raddr}),
         .rdata_o(rk_round[127 - 32*g -: 32]));
     end
   endgenerate
@@ -203,8 +212,10 @@ module aes_core (
                                 : {nxt_q[95:88], nxt_q[55:48], nxt_q[15:8], col_mid[7:0]};
 
   // ---- key expansion word ------------------------------------------------------
-  wire        k_rot   = (km_q == 3'd0);
-  wire        k_sub   = k_rot || (nk_q == 4'd8 && km_q == 3'd4);
+  // i mod Nk == 0 (RotWord+SubWord+Rcon) / SubWord only: flip-flops, set
+  // when km_q advances (they gate the key word's 3-way mux)
+  reg         k_rot, k_sub;
+  wire [2:0]  km_next = (km_q == nk_q[2:0] - 3'd1) ? 3'd0 : km_q + 3'd1;
   wire [31:0] k_temp  = k_rot ? (sb_word ^ {rcon_q, 24'd0}) : (k_sub ? sb_word : kw_q);
   wire [31:0] k_new   = rk_rdata ^ k_temp;
   wire [5:0]  k_total = {nr_q, 2'b00} + 6'd4;     // 4*(Nr+1)
@@ -235,6 +246,7 @@ module aes_core (
         sb_addr[i] = {1'b0, kw_q[31 - 8*((i + (k_rot ? 1 : 0)) % 4) -: 8]};
     end
     rk_we    = 1'b0;
+    rk_wcopy = 1'b0;
     rk_waddr = ki_q;
     rk_wdata = k_new;
     rk_raddr = fr_q;
@@ -243,8 +255,19 @@ module aes_core (
     if (st_q == ST_KEYLD) begin
       rk_we    = 1'b1;
       rk_wdata = key_word;
+    end else if (st_q == ST_KEYT) begin
+      // second copy of the round keys, through InvMixColumns (read, register,
+      // transform into the write port: one word per cycle)
+      rk_raddr = ti_q[5:2];
+      rk_rsel  = ti_q[1:0];
+      rk_mix   = 1'b0;
+      rk_we    = t2v_q;
+      rk_wcopy = 1'b1;
+      rk_waddr = t2_q;
+      rk_wdata = mixcol(inv_pre(kt_q));
     end else if (st_q == ST_KEYX) begin
       rk_we    = ksub_q;
+      rk_mix   = 1'b0;
       rk_raddr = k_back[5:2];
       rk_rsel  = k_back[1:0];
     end else if (st_q != ST_RUN) begin
@@ -271,6 +294,8 @@ module aes_core (
       fwd_q   <= 1'b0;
       ki_q    <= 6'd0;
       km_q    <= 3'd0;
+      k_rot   <= 1'b1;
+      k_sub   <= 1'b1;
       ksub_q  <= 1'b0;
       rcon_q  <= 8'h01;
       cyc_q   <= 32'd0;
@@ -305,6 +330,8 @@ module aes_core (
           if (key_last) begin
             st_q   <= ST_KEYX;
             km_q   <= 3'd0;
+            k_rot  <= 1'b1;
+            k_sub  <= 1'b1;
             ksub_q <= 1'b0;
             rcon_q <= 8'h01;
           end
@@ -314,10 +341,20 @@ module aes_core (
           ksub_q <= ~ksub_q;
           if (ksub_q) begin
             ki_q <= ki_q + 6'd1;
-            km_q <= (km_q == nk_q[2:0] - 3'd1 || (nk_q == 4'd8 && km_q == 3'd7)) ? 3'd0 : km_q + 3'd1;
+            km_q  <= km_next;
+            k_rot <= (km_next == 3'd0);
+            k_sub <= (km_next == 3'd0) || (nk_q == 4'd8 && km_next == 3'd4);
             if (k_rot) rcon_q <= xt(rcon_q);
-            if (ki_q == k_total - 6'd1) st_q <= ST_IDLE;
+            if (ki_q == k_total - 6'd1) begin
+              st_q <= ST_KEYT;
+              ti_q <= 6'd0;
+            end
           end
+        end
+        ST_KEYT: begin
+          cyc_q <= cyc_q + 32'd1;
+          ti_q  <= ti_q + 6'd1;
+          if (ti_q == k_total + 6'd1) st_q <= ST_IDLE;
         end
         ST_RUN: begin
           cyc_q <= cyc_q + 32'd1;
@@ -355,8 +392,14 @@ module aes_core (
       if (fj_q == 2'd3) fr_q <= dec_eff ? fr_q - 4'd1 : fr_q + 4'd1;
     end
     rk_rsel_q <= rk_rsel;
-    rk_mix_q  <= rk_mix;
-    rk_q      <= rk_mix_q ? mixcol(inv_pre(rk_rdata)) : rk_rdata;
+    rk_q      <= rk_rdata;
+    rkw_addr_q <= {rk_wcopy, rk_waddr[5:2]};
+    rkw_data_q <= rk_wdata;
+    t1_q      <= ti_q;
+    t1v_q     <= (st_q == ST_KEYT) && (ti_q < k_total);
+    t2_q      <= t1_q;
+    t2v_q     <= t1v_q;
+    kt_q      <= rk_rdata;
   end
 
   always @(posedge clk) begin
@@ -374,6 +417,11 @@ module aes_core (
         default: cur_q <= new_state;
       endcase
     end
+  end
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) rkw_en_q <= 4'b0000;
+    else        rkw_en_q <= rk_we ? (4'b0001 << rk_waddr[1:0]) : 4'b0000;
   end
 
   // chaining value / counter
