@@ -292,6 +292,8 @@ fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out)
 		return FHSM_ERR_ARGS;
 	unsigned long n = ctx->size;
 	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_done(&ctx->u.hmac, out, &n) : omac_done(&ctx->u.omac, out, &n);
+	if (ctx->kind == FHSM_MAC_HMAC)
+		ctx->u.hmac.key = NULL; /* hmac_done freed it (without clearing the pointer) */
 	return rc == CRYPT_OK && n == ctx->size ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
@@ -299,6 +301,13 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	/* LibTomCrypt's hmac_init keeps the padded key in a heap buffer that only
+	 * hmac_done frees: a MAC abandoned before its end must not leak it. */
+	if (ctx->kind == FHSM_MAC_HMAC && ctx->u.hmac.key) {
+		fhsm_wipe(ctx->u.hmac.key, hash_descriptor[ctx->u.hmac.hash].blocksize);
+		XFREE(ctx->u.hmac.key);
+		ctx->u.hmac.key = NULL;
+	}
 	fhsm_wipe(ctx, sizeof(*ctx));
 	free(ctx);
 }
