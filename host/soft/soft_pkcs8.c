@@ -107,13 +107,15 @@ static fhsm_err parse_sec1(const uint8_t *data, size_t len, struct fhsm_private_
 	return ec_key(k, &priv);
 }
 
-static fhsm_err parse_der(const uint8_t *data, size_t len, struct fhsm_private_key *k)
+/* A PrivateKeyInfo; *shape false when the outer structure is not one. */
+static fhsm_err parse_pkcs8(const uint8_t *data, size_t len, struct fhsm_private_key *k, bool *shape)
 {
 	struct der top = {data, data + len}, info, ver, alg, oid, key;
 	memset(k, 0, sizeof(*k));
-	if (!der_take(&top, 0x30, &info) || top.p != top.end || !der_take(&info, 0x02, &ver) ||
-	    !der_take(&info, 0x30, &alg) || !der_take(&alg, 0x06, &oid) || !der_take(&info, 0x04, &key))
-		return parse_sec1(data, len, k);
+	*shape = der_take(&top, 0x30, &info) && top.p == top.end && der_take(&info, 0x02, &ver) &&
+		 der_take(&info, 0x30, &alg) && der_take(&alg, 0x06, &oid) && der_take(&info, 0x04, &key);
+	if (!*shape)
+		return FHSM_ERR_ARGS;
 	if (der_is(&oid, OID_RSA, sizeof(OID_RSA))) {
 		struct der seq, v;
 		struct fhsm_rsa_parts *r = &k->rsa;
@@ -144,6 +146,13 @@ static fhsm_err parse_der(const uint8_t *data, size_t len, struct fhsm_private_k
 		return err;
 	}
 	return FHSM_ERR_ARGS;
+}
+
+static fhsm_err parse_der(const uint8_t *data, size_t len, struct fhsm_private_key *k)
+{
+	bool shape;
+	fhsm_err err = parse_pkcs8(data, len, k, &shape);
+	return shape ? err : parse_sec1(data, len, k);
 }
 
 /* The DER inside "-----BEGIN PRIVATE KEY-----" ... "-----END PRIVATE KEY-----" (or "EC PRIVATE KEY"). */
@@ -196,6 +205,172 @@ fhsm_err fhsm_pkcs8_parse(const uint8_t *data, size_t len, struct fhsm_private_k
 	if (err != FHSM_OK)
 		fhsm_private_key_free(out);
 	return err;
+}
+
+fhsm_err fhsm_pkcs8_decode(const uint8_t *der, size_t len, struct fhsm_private_key *out)
+{
+	if (!der || !out || len == 0)
+		return FHSM_ERR_ARGS;
+	bool shape;
+	soft_init();
+	fhsm_err err = parse_pkcs8(der, len, out, &shape);
+	if (err != FHSM_OK)
+		fhsm_private_key_free(out);
+	return err;
+}
+
+/* ---- encoding ---- */
+/* DER written front to back into a buffer sized beforehand: every length is computed
+ * first (hdr_len, int_len), so the writer never backtracks. */
+struct wr {
+	uint8_t *p;
+	size_t n;
+};
+
+static size_t hdr_len(size_t n)
+{
+	return n < 0x80 ? 2 : n < 0x100 ? 3 : n < 0x10000 ? 4 : 5;
+}
+
+static size_t tlv_len(size_t n)
+{
+	return hdr_len(n) + n;
+}
+
+static void put(struct wr *w, const void *v, size_t n)
+{
+	if (n)
+		memcpy(w->p + w->n, v, n);
+	w->n += n;
+}
+
+static void put_hdr(struct wr *w, uint8_t tag, size_t n)
+{
+	uint8_t h[5] = {tag};
+	size_t k = hdr_len(n);
+	if (k == 2) {
+		h[1] = (uint8_t)n;
+	} else {
+		h[1] = (uint8_t)(0x80 | (k - 2));
+		for (size_t i = 0; i < k - 2; i++)
+			h[2 + i] = (uint8_t)(n >> (8 * (k - 3 - i)));
+	}
+	put(w, h, k);
+}
+
+/* An unsigned big-endian number as INTEGER contents: minimal, a 0x00 in front of a set top bit. */
+static size_t int_len(const struct fhsm_bytes *b)
+{
+	size_t z = 0;
+	while (z + 1 < b->len && b->p[z] == 0)
+		z++;
+	return b->len - z + (b->p[z] & 0x80 ? 1 : 0);
+}
+
+static void put_int(struct wr *w, const struct fhsm_bytes *b)
+{
+	size_t z = 0;
+	while (z + 1 < b->len && b->p[z] == 0)
+		z++;
+	put_hdr(w, 0x02, int_len(b));
+	if (b->p[z] & 0x80)
+		put(w, "", 1);
+	put(w, b->p + z, b->len - z);
+}
+
+static const uint8_t *curve_oid(fhsm_ec_curve c, size_t *n)
+{
+	*n = c == FHSM_EC_P256 ? sizeof(OID_P256) : c == FHSM_EC_P384 ? sizeof(OID_P384) : sizeof(OID_P521);
+	return c == FHSM_EC_P256 ? OID_P256 : c == FHSM_EC_P384 ? OID_P384 : OID_P521;
+}
+
+fhsm_err fhsm_pkcs8_encode(const struct fhsm_private_key *k, uint8_t *out, size_t *out_len)
+{
+	if (!k || !out_len)
+		return FHSM_ERR_ARGS;
+	const struct fhsm_bytes *ints[9];
+	struct fhsm_bytes zero = {(uint8_t *)"", 1}, one = {(uint8_t *)"\x01", 1};
+	size_t alg, key, inner = 0, ni = 0, oid_len = 0, sb = 0;
+	const uint8_t *oid = NULL;
+	switch (k->kind) {
+	case FHSM_KEY_RSA: {
+		/* RSAPrivateKey (RFC 8017 A.1.2), two-prime: version 0 and all eight numbers. */
+		const struct fhsm_rsa_parts *r = &k->rsa;
+		const struct fhsm_bytes *all[] = {&zero, &r->n, &r->e, &r->d, &r->p, &r->q, &r->dp, &r->dq, &r->qinv};
+		for (ni = 0; ni < 9; ni++) {
+			if (!all[ni]->p || !all[ni]->len)
+				return FHSM_ERR_ARGS;
+			ints[ni] = all[ni];
+			inner += tlv_len(int_len(all[ni]));
+		}
+		alg = tlv_len(sizeof(OID_RSA)) + 2; /* rsaEncryption, NULL */
+		key = tlv_len(inner);
+		break;
+	}
+	case FHSM_KEY_EC:
+		/* ECPrivateKey (RFC 5915): version 1, the scalar at the curve's full width, the public point in [1]. */
+		sb = fhsm_ec_scalar_bytes(k->curve);
+		if (!sb || !k->scalar.p || k->scalar.len != sb || (k->point.len && k->point.len != 1 + 2 * sb))
+			return FHSM_ERR_ARGS;
+		oid = curve_oid(k->curve, &oid_len);
+		inner = 3 + tlv_len(sb) + (k->point.len ? tlv_len(tlv_len(k->point.len + 1)) : 0);
+		alg = tlv_len(sizeof(OID_EC)) + tlv_len(oid_len);
+		key = tlv_len(inner);
+		break;
+	case FHSM_KEY_ED25519:
+		/* CurvePrivateKey (RFC 8410 §7): an OCTET STRING around the 32-byte seed. */
+		if (!k->scalar.p || k->scalar.len != 32)
+			return FHSM_ERR_ARGS;
+		alg = tlv_len(sizeof(OID_ED25519));
+		key = tlv_len(32);
+		break;
+	default:
+		return FHSM_ERR_ARGS;
+	}
+	size_t body = 3 + tlv_len(alg) + tlv_len(key), total = tlv_len(body);
+	if (!out || *out_len < total) {
+		*out_len = total;
+		return out ? FHSM_ERR_BUFFER : FHSM_OK;
+	}
+	struct wr w = {out, 0};
+	put_hdr(&w, 0x30, body);
+	put(&w, "\x02\x01\x00", 3); /* version 0 (v1) */
+	put_hdr(&w, 0x30, alg);
+	if (k->kind == FHSM_KEY_RSA) {
+		put_hdr(&w, 0x06, sizeof(OID_RSA));
+		put(&w, OID_RSA, sizeof(OID_RSA));
+		put(&w, "\x05\x00", 2);
+	} else if (k->kind == FHSM_KEY_EC) {
+		put_hdr(&w, 0x06, sizeof(OID_EC));
+		put(&w, OID_EC, sizeof(OID_EC));
+		put_hdr(&w, 0x06, oid_len);
+		put(&w, oid, oid_len);
+	} else {
+		put_hdr(&w, 0x06, sizeof(OID_ED25519));
+		put(&w, OID_ED25519, sizeof(OID_ED25519));
+	}
+	put_hdr(&w, 0x04, key);
+	if (k->kind == FHSM_KEY_RSA) {
+		put_hdr(&w, 0x30, inner);
+		for (size_t i = 0; i < ni; i++)
+			put_int(&w, ints[i]);
+	} else if (k->kind == FHSM_KEY_EC) {
+		put_hdr(&w, 0x30, inner);
+		put_int(&w, &one);
+		put_hdr(&w, 0x04, sb);
+		put(&w, k->scalar.p, sb);
+		if (k->point.len) {
+			put_hdr(&w, 0xa1, tlv_len(k->point.len + 1));
+			put_hdr(&w, 0x03, k->point.len + 1);
+			put(&w, "", 1); /* no unused bits */
+			put(&w, k->point.p, k->point.len);
+		}
+	} else {
+		put_hdr(&w, 0x04, 32);
+		put(&w, k->scalar.p, 32);
+	}
+	*out_len = w.n;
+	return w.n == total ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
 void fhsm_private_key_free(struct fhsm_private_key *k)

@@ -21,6 +21,12 @@ struct fhsm_private_key {
 
 /* FHSM_ERR_ARGS: not an unencrypted PKCS#8 key of a kind we hold. */
 fhsm_err fhsm_pkcs8_parse(const uint8_t *data, size_t len, struct fhsm_private_key *out);
+/* Strict: exactly one DER PrivateKeyInfo (no PEM, no SEC 1), as a key unwrap receives it. */
+fhsm_err fhsm_pkcs8_decode(const uint8_t *der, size_t len, struct fhsm_private_key *out);
+/* DER PrivateKeyInfo of k (RSA: all eight numbers; EC: the scalar at the curve's width,
+ * the point, if given, as the public key; Ed25519: the seed). out NULL: *out_len gets
+ * the length; short: FHSM_ERR_BUFFER with it. */
+fhsm_err fhsm_pkcs8_encode(const struct fhsm_private_key *k, uint8_t *out, size_t *out_len);
 void fhsm_private_key_free(struct fhsm_private_key *k);
 
 #ifdef __cplusplus
