@@ -61,6 +61,7 @@ static const struct p11_attr_rule key[] = {
 	{CKA_LOCAL, AK_BOOL, R_NO_CREATE | R_NO_GEN | R_NO_UNWRAP | R_DERIVED, B_F},
 	{CKA_KEY_GEN_MECHANISM, AK_ULONG, R_NO_CREATE | R_NO_GEN | R_NO_UNWRAP | R_DERIVED, U(unavailable)},
 	{CKA_ALLOWED_MECHANISMS, AK_MECHS, 0, NONE},
+	{CKA_DERIVE_TEMPLATE, AK_TEMPLATE, 0, NONE},
 };
 
 static const struct p11_attr_rule public_key[] = {

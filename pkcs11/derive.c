@@ -4,7 +4,8 @@
  *
  * Every new key is built the same way: the template checked under the unwrap rules
  * (the value is the module's), then its length (type, CKA_VALUE_LEN, or what the
- * mechanism yields), then the value, then what the module knows of its history. */
+ * mechanism yields), then the value, then what the module knows of its history. The
+ * base key's CKA_DERIVE_TEMPLATE binds the new key's template (PKCS#11 3.0 §4.7). */
 #include <stdlib.h>
 #include <string.h>
 #include "derive.h"
@@ -54,6 +55,36 @@ CK_RV p11_newkey_build(struct p11_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	}
 	return rv;
+}
+
+/* Stored flattened (attr.c): for each attribute an 8-byte type, an 8-byte length, the value. */
+CK_RV p11_template_unflatten(const struct p11_attr *x, CK_ATTRIBUTE **out, CK_ULONG *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!x || !x->len)
+		return CKR_OK;
+	size_t cap = x->len / 16;
+	CK_ATTRIBUTE *a = calloc(cap ? cap : 1, sizeof(*a));
+	if (!a)
+		return CKR_HOST_MEMORY;
+	size_t off = 0, k = 0;
+	while (off + 16 <= x->len && k < cap) {
+		uint64_t type, len;
+		memcpy(&type, x->val + off, 8);
+		memcpy(&len, x->val + off + 8, 8);
+		if (len > x->len - off - 16)
+			break;
+		a[k++] = (CK_ATTRIBUTE){(CK_ATTRIBUTE_TYPE)type, len ? x->val + off + 16 : NULL, (CK_ULONG)len};
+		off += 16 + len;
+	}
+	if (off != x->len) {
+		free(a);
+		return CKR_GENERAL_ERROR; /* a stored template we cannot read */
+	}
+	*out = a;
+	*n = k;
+	return CKR_OK;
 }
 
 CK_RV p11_newkey_len(const struct p11_attrs *a, size_t avail, size_t *len)
@@ -492,8 +523,16 @@ static CK_RV derive(struct p11_session *s, const struct p11_mech *m, const CK_ME
 		rv = data_object(s, m, &x, t, n, ph);
 		goto out;
 	}
-	if (rv == CKR_OK)
-		rv = p11_newkey_build(s, t, n, NULL, 0, CKO_SECRET_KEY, CKK_GENERIC_SECRET, &a);
+	/* The base key's CKA_DERIVE_TEMPLATE, like CKA_UNWRAP_TEMPLATE in wrap.c: the new key's
+	 * template must agree with each of its attributes, and gets those it leaves out. */
+	if (rv == CKR_OK) {
+		CK_ATTRIBUTE *dt = NULL;
+		CK_ULONG ndt = 0;
+		rv = p11_template_unflatten(p11_attrs_find(base, CKA_DERIVE_TEMPLATE), &dt, &ndt);
+		if (rv == CKR_OK)
+			rv = p11_newkey_build(s, t, n, dt, ndt, CKO_SECRET_KEY, CKK_GENERIC_SECRET, &a);
+		free(dt);
+	}
 	if (rv == CKR_OK && (x.sensitive || x.unextractable)) {
 		CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 		struct p11_attr force[2];

@@ -10,6 +10,9 @@
  * rules (CKA_VALUE, CKA_LOCAL, ... may not be given; the module sets them). */
 CK_RV p11_newkey_build(struct p11_session *s, const CK_ATTRIBUTE *t, CK_ULONG n, const CK_ATTRIBUTE *extra,
 		       CK_ULONG nextra, CK_OBJECT_CLASS cls, CK_KEY_TYPE kt, struct p11_attrs **out);
+/* A key's stored CKA_*_TEMPLATE (flattened by attr.c) as CK_ATTRIBUTEs pointing into
+ * x; *out is NULL when x is absent or empty; the caller frees *out. */
+CK_RV p11_template_unflatten(const struct p11_attr *x, CK_ATTRIBUTE **out, CK_ULONG *n);
 /* The new key's length: fixed by its type (DES2, DES3), else CKA_VALUE_LEN, else
  * avail. avail: the bytes the mechanism has; 0 for a KDF whose output has any length. */
 CK_RV p11_newkey_len(const struct p11_attrs *a, size_t avail, size_t *len);

@@ -108,8 +108,8 @@ fhsm_err fhsm_aes_kw_unwrap(const uint8_t *key, size_t key_len, const uint8_t *i
 	return err;
 }
 
-fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
-			   size_t *out_len)
+fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			   uint8_t *out, size_t *out_len)
 {
 	if (!aes_key_ok(key, key_len) || !in || !out || !out_len || len == 0 || len > UINT32_MAX)
 		return FHSM_ERR_ARGS;
@@ -122,7 +122,7 @@ fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *in
 	uint8_t a[8];
 	fhsm_err err = setup(key, key_len, &sk);
 	if (err == FHSM_OK) {
-		memcpy(a, kwp_magic, 4);
+		memcpy(a, iv ? iv : kwp_magic, 4);
 		for (int k = 0; k < 4; k++)
 			a[4 + k] = (uint8_t)(len >> (24 - 8 * k));
 		memmove(out + 8, in, len);
@@ -140,8 +140,8 @@ fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *in
 	return err;
 }
 
-fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
-			     size_t *out_len)
+fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			     uint8_t *out, size_t *out_len)
 {
 	if (!aes_key_ok(key, key_len) || !in || !out || !out_len || len < 16 || len % 8)
 		return FHSM_ERR_ARGS;
@@ -166,7 +166,7 @@ fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *
 	}
 	/* §3: the magic, 8(n-1) < MLI <= 8n, and zero padding; one verdict at the end. */
 	uint32_t mli = (uint32_t)a[4] << 24 | (uint32_t)a[5] << 16 | (uint32_t)a[6] << 8 | a[7];
-	uint32_t bad = !fhsm_ct_equal(a, kwp_magic, 4);
+	uint32_t bad = !fhsm_ct_equal(a, iv ? iv : kwp_magic, 4);
 	bad |= (uint32_t)(mli <= 8 * (n - 1)) | (uint32_t)(mli > 8 * n);
 	for (size_t i = 0; i < 8; i++) {
 		size_t pos = 8 * (n - 1) + i;

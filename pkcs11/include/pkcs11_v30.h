@@ -88,6 +88,17 @@ typedef struct CK_CCM_PARAMS {
 } CK_CCM_PARAMS;
 #endif
 typedef CK_ULONG CK_MAC_GENERAL_PARAMS;
+#ifndef CKM_RSA_AES_KEY_WRAP
+#define CKM_RSA_AES_KEY_WRAP 0x00001054UL
+#endif
+#ifndef FHSM_HAVE_CK_RSA_AES_KEY_WRAP_PARAMS
+/* §2.1.21: the temporary AES key's size, and the OAEP parameters that wrap it. */
+typedef struct CK_RSA_AES_KEY_WRAP_PARAMS {
+	CK_ULONG ulAESKeyBits;
+	CK_RSA_PKCS_OAEP_PARAMS_PTR pOAEPParams;
+} CK_RSA_AES_KEY_WRAP_PARAMS;
+typedef CK_RSA_AES_KEY_WRAP_PARAMS *CK_RSA_AES_KEY_WRAP_PARAMS_PTR;
+#endif
 
 /* The 2.40 functions, in the order of CK_FUNCTION_LIST (the first part of the 3.0 list). */
 #define FHSM_P11_V240_NAMES(X) \

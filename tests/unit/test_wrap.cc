@@ -2,7 +2,9 @@
 // key wrap and `openssl enc` on random keys, round trips for every mechanism, the
 // attribute policy and every error code the wrap functions list.
 #include <cstdio>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "p11_objects.h"
 
@@ -73,6 +75,47 @@ protected:
 		CK_OBJECT_HANDLE o = CK_INVALID_HANDLE;
 		EXPECT_EQ(unwrap_rv(m, uk, blob, t, &o), CKR_OK);
 		return o;
+	}
+
+	void write(const std::string &name, const std::string &v) { std::ofstream(dir + "/" + name, std::ios::binary) << v; }
+	std::string read(const std::string &name)
+	{
+		std::ifstream in(dir + "/" + name, std::ios::binary);
+		std::stringstream ss;
+		ss << in.rdbuf();
+		return ss.str();
+	}
+	// python3-cryptography's RFC 5649 (Debian's, scripts/deps.sh), both ways.
+	std::string py_kwp(bool wrap, const std::string &kek, const std::string &data)
+	{
+		write("kwp.py", std::string("import sys\nfrom cryptography.hazmat.primitives import keywrap as w\n") +
+				       "k, d = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])\n" +
+				       "print((w.aes_key_wrap_with_padding(k, d) if sys.argv[3] == 'w' else "
+				       "w.aes_key_unwrap_with_padding(k, d)).hex())\n");
+		std::string out = shell("/usr/bin/python3 " + dir + "/kwp.py " + hex(kek) + " " + hex(data) + (wrap ? " w" : " u"));
+		return unhex(out.substr(0, out.find('\n')));
+	}
+	// OpenSSL's AES-CBC with PKCS#7 padding, both ways.
+	std::string ossl_cbc(bool enc, const std::string &kek, const std::string &iv, const std::string &data)
+	{
+		write("cbc.in", data);
+		shell("openssl enc " + std::string(enc ? "-e" : "-d") + " -aes-" + std::to_string(kek.size() * 8) + "-cbc -K " +
+		      hex(kek) + " -iv " + hex(iv) + " -in " + dir + "/cbc.in -out " + dir + "/cbc.out");
+		return read("cbc.out");
+	}
+
+	// A key pair; the private key extractable (and not sensitive) unless told otherwise.
+	void pair(CK_MECHANISM_TYPE mech, const std::string &params, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv,
+		  bool extractable = true)
+	{
+		CK_MECHANISM gen = {mech, nullptr, 0};
+		Tmpl tp, tk;
+		if (mech == CKM_RSA_PKCS_KEY_PAIR_GEN)
+			tp.ul(CKA_MODULUS_BITS, 1024);
+		else
+			tp.s(CKA_EC_PARAMS, params);
+		tk.b(CKA_EXTRACTABLE, extractable).b(CKA_SENSITIVE, false);
+		ASSERT_EQ(f->C_GenerateKeyPair(h, &gen, tp.data(), tp.size(), tk.data(), tk.size(), pub, priv), CKR_OK);
 	}
 
 	void rsa_pair(CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
@@ -255,8 +298,9 @@ TEST_F(Wrap, RsaPkcsAndOaepRoundTrips)
 	EXPECT_EQ(wrap_rv(kw, pub, k), CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
 	EXPECT_EQ(unwrap_rv(kw, priv, std::string(24, 'x'), unwrap_tmpl(CKK_AES)),
 		  CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
-	// Only secret keys are wrapped.
-	EXPECT_EQ(wrap_rv(kw, a, priv), CKR_KEY_NOT_WRAPPABLE);
+	// Secret and private keys are wrapped, public keys are not; this private key is unextractable.
+	EXPECT_EQ(wrap_rv(kw, a, pub), CKR_KEY_NOT_WRAPPABLE);
+	EXPECT_EQ(wrap_rv(kw, a, priv), CKR_KEY_UNEXTRACTABLE);
 }
 
 TEST_F(Wrap, ErrorCodes)
@@ -419,12 +463,349 @@ TEST_F(Wrap, UnwrapTemplateEnforced)
 TEST_F(Wrap, MechanismInfo)
 {
 	CK_MECHANISM_INFO info;
-	for (CK_MECHANISM_TYPE t : {CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_AES_CBC_PAD, CKM_RSA_PKCS, CKM_RSA_PKCS_OAEP}) {
+	for (CK_MECHANISM_TYPE t : {CKM_AES_KEY_WRAP, CKM_AES_KEY_WRAP_KWP, CKM_AES_CBC_PAD, CKM_RSA_PKCS, CKM_RSA_PKCS_OAEP,
+				    CKM_RSA_AES_KEY_WRAP}) {
 		ASSERT_EQ(f->C_GetMechanismInfo(slot, t, &info), CKR_OK) << t;
 		EXPECT_EQ(info.flags & (CKF_WRAP | CKF_UNWRAP), CKF_WRAP | CKF_UNWRAP) << t;
 	}
 	// SoftHSM lists RFC 5649 under 0x210A (CKM_AES_KEY_WRAP_PAD, which is RFC 3394 with PKCS#7 padding).
 	EXPECT_EQ(f->C_GetMechanismInfo(slot, CKM_AES_KEY_WRAP_PAD, &info), CKR_MECHANISM_INVALID);
+}
+
+// ---- private keys as PKCS#8, CKM_RSA_AES_KEY_WRAP, the templates, the KWP IV ----
+const std::string kek256 = unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+const std::string iv16 = unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+const std::string oid_p256 = unhex("06082a8648ce3d030107"), oid_p384 = unhex("06052b81040022"),
+		  oid_p521 = unhex("06052b81040023"), oid_ed25519 = unhex("06032b6570");
+
+std::string upper(std::string s)
+{
+	for (auto &c : s)
+		c = (char)toupper((unsigned char)c);
+	return s;
+}
+
+// r || s as a DER ECDSA-Sig-Value, for openssl.
+std::string ecdsa_der(const std::string &rs)
+{
+	auto integer = [](std::string v) {
+		while (v.size() > 1 && v[0] == 0)
+			v.erase(0, 1);
+		if ((unsigned char)v[0] & 0x80)
+			v.insert(0, 1, '\0');
+		return std::string("\x02", 1) + (char)v.size() + v;
+	};
+	std::string body = integer(rs.substr(0, rs.size() / 2)) + integer(rs.substr(rs.size() / 2));
+	return std::string("\x30", 1) + (char)body.size() + body;
+}
+
+// Token private keys wrapped with KWP and CBC-PAD; OpenSSL reads what python-cryptography
+// or `openssl enc` unwrapped, and its public key is the token's.
+TEST_F(Wrap, Pkcs8WrapAgainstOpenssl)
+{
+	struct {
+		CK_MECHANISM_TYPE gen;
+		std::string params;
+		size_t point; // bytes of the raw public key at the end of the SPKI
+	} cases[] = {{CKM_RSA_PKCS_KEY_PAIR_GEN, "", 0},
+		     {CKM_EC_KEY_PAIR_GEN, oid_p256, 65},
+		     {CKM_EC_KEY_PAIR_GEN, oid_p384, 97},
+		     {CKM_EC_KEY_PAIR_GEN, oid_p521, 133},
+		     {CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, 32}};
+	CK_OBJECT_HANDLE wk = create(secret(CKK_AES, kek256));
+	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, (CK_VOID_PTR)iv16.data(), 16};
+	std::string k8 = dir + "/k8.der";
+	for (auto &c : cases) {
+		CK_OBJECT_HANDLE pub, priv;
+		pair(c.gen, c.params, &pub, &priv);
+		for (bool use_kwp : {true, false}) {
+			SCOPED_TRACE(hex(c.params) + (use_kwp ? " KWP" : " CBC-PAD"));
+			std::string w = wrap(use_kwp ? kwp : cbc, wk, priv);
+			std::string der = use_kwp ? py_kwp(false, kek256, w) : ossl_cbc(false, kek256, iv16, w);
+			ASSERT_GT(der.size(), 40u);
+			write("k8.der", der);
+			if (c.gen == CKM_RSA_PKCS_KEY_PAIR_GEN) {
+				std::string out = shell("openssl rsa -inform DER -in " + k8 + " -noout -check -modulus");
+				EXPECT_NE(out.find("RSA key ok"), std::string::npos) << out;
+				EXPECT_NE(out.find("Modulus=" + upper(hex(get(pub, CKA_MODULUS)))), std::string::npos) << out;
+			} else {
+				if (c.gen == CKM_EC_KEY_PAIR_GEN) {
+					EXPECT_NE(shell("openssl pkey -inform DER -in " + k8 + " -check -noout").find("Key is valid"),
+						  std::string::npos);
+				}
+				std::string spki = shell("openssl pkey -inform DER -in " + k8 + " -pubout -outform DER");
+				std::string pt = get(pub, CKA_EC_POINT);
+				ASSERT_GT(spki.size(), c.point);
+				EXPECT_EQ(hex(spki.substr(spki.size() - c.point)), hex(pt.substr(pt.size() - c.point)));
+			}
+			// ... and back onto the token: the same private key.
+			Tmpl t;
+			t.ul(CKA_CLASS, CKO_PRIVATE_KEY).b(CKA_SENSITIVE, false).b(CKA_EXTRACTABLE, true);
+			CK_OBJECT_HANDLE u = unwrap(use_kwp ? kwp : cbc, wk, w, t);
+			CK_ATTRIBUTE_TYPE secret_part = c.gen == CKM_RSA_PKCS_KEY_PAIR_GEN ? CKA_PRIVATE_EXPONENT : CKA_VALUE;
+			EXPECT_EQ(hex(get(u, secret_part)), hex(get(priv, secret_part)));
+			EXPECT_EQ(get(u, CKA_KEY_TYPE), get(priv, CKA_KEY_TYPE));
+		}
+	}
+}
+
+// Keys made by `openssl genpkey`, wrapped by python-cryptography (KWP) or `openssl enc`
+// (CBC-PAD), unwrapped on the token, sign there; openssl verifies.
+TEST_F(Wrap, UnwrapOpensslPkcs8AndSign)
+{
+	struct {
+		const char *gen;
+		CK_MECHANISM_TYPE sign;
+		CK_KEY_TYPE kt;
+		std::string params;
+	} cases[] = {{"-algorithm RSA -pkeyopt rsa_keygen_bits:1024", CKM_SHA256_RSA_PKCS, CKK_RSA, ""},
+		     {"-algorithm EC -pkeyopt ec_paramgen_curve:P-384", CKM_ECDSA_SHA256, CKK_EC, oid_p384},
+		     {"-algorithm ED25519", CKM_EDDSA, CKK_EC_EDWARDS, oid_ed25519}};
+	CK_OBJECT_HANDLE wk = create(secret(CKK_AES, kek256));
+	CK_MECHANISM cbc = {CKM_AES_CBC_PAD, (CK_VOID_PTR)iv16.data(), 16};
+	const std::string msg = "a message signed on the token";
+	write("msg", msg);
+	std::string d = dir + "/";
+	for (size_t i = 0; i < 3; i++) {
+		auto &c = cases[i];
+		SCOPED_TRACE(c.gen);
+		shell("(openssl genpkey " + std::string(c.gen) + " -out " + d + "k.pem && openssl pkcs8 -topk8 -nocrypt -in " + d +
+		      "k.pem -outform DER -out " + d + "k8.der && openssl pkey -in " + d + "k.pem -pubout -out " + d + "pub.pem)");
+		std::string der = read("k8.der");
+		bool use_kwp = i != 1;
+		std::string w = use_kwp ? py_kwp(true, kek256, der) : ossl_cbc(true, kek256, iv16, der);
+		CK_MECHANISM um = use_kwp ? kwp : cbc;
+		// The class comes from the template, the type from the key; a contradicting type fails.
+		Tmpl wrong;
+		wrong.ul(CKA_CLASS, CKO_PRIVATE_KEY).ul(CKA_KEY_TYPE, c.kt == CKK_RSA ? CKK_EC : CKK_RSA);
+		EXPECT_EQ(unwrap_rv(um, wk, w, wrong), CKR_TEMPLATE_INCONSISTENT);
+		Tmpl t;
+		t.ul(CKA_CLASS, CKO_PRIVATE_KEY).b(CKA_SIGN, true).s(CKA_LABEL, "from openssl");
+		CK_OBJECT_HANDLE k = unwrap(um, wk, w, t);
+		EXPECT_EQ(get(k, CKA_KEY_TYPE), std::string((const char *)&c.kt, sizeof(c.kt)));
+		EXPECT_FALSE(get_bool(k, CKA_LOCAL));
+		EXPECT_FALSE(get_bool(k, CKA_ALWAYS_SENSITIVE));
+		EXPECT_FALSE(get_bool(k, CKA_NEVER_EXTRACTABLE));
+		EXPECT_TRUE(get_bool(k, CKA_SENSITIVE));
+		if (c.kt != CKK_RSA) {
+			EXPECT_EQ(hex(get(k, CKA_EC_PARAMS)), hex(c.params));
+		}
+		CK_MECHANISM sm = {c.sign, nullptr, 0};
+		ASSERT_EQ(f->C_SignInit(h, &sm, k), CKR_OK);
+		CK_ULONG n = 1024;
+		std::string sig(n, '\0');
+		ASSERT_EQ(f->C_Sign(h, (CK_BYTE_PTR)msg.data(), msg.size(), (CK_BYTE_PTR)sig.data(), &n), CKR_OK);
+		sig.resize(n);
+		write("sig", c.kt == CKK_EC ? ecdsa_der(sig) : sig);
+		std::string out = c.kt == CKK_EC_EDWARDS
+					  ? shell("openssl pkeyutl -verify -pubin -inkey " + d + "pub.pem -rawin -in " + d +
+						  "msg -sigfile " + d + "sig")
+					  : shell("openssl dgst -sha256 -verify " + d + "pub.pem -signature " + d + "sig " + d + "msg");
+		EXPECT_NE(out.find("Verified"), std::string::npos) << out;
+	}
+}
+
+TEST_F(Wrap, Pkcs8PolicyAndErrors)
+{
+	CK_OBJECT_HANDLE wk = create(secret(CKK_AES, kek256));
+	CK_OBJECT_HANDLE pub, priv;
+	pair(CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, &pub, &priv);
+	// An Ed25519 PrivateKeyInfo is 48 bytes: RFC 3394 carries it too.
+	std::string w = wrap(kw, wk, priv);
+	EXPECT_EQ(w.size(), 56u);
+	Tmpl t;
+	t.ul(CKA_CLASS, CKO_PRIVATE_KEY).b(CKA_SENSITIVE, false).b(CKA_EXTRACTABLE, true);
+	CK_OBJECT_HANDLE u = unwrap(kw, wk, w, t);
+	EXPECT_EQ(get(u, CKA_VALUE), get(priv, CKA_VALUE));
+	EXPECT_EQ(get(u, CKA_EC_POINT), "<rv " + std::to_string(CKR_ATTRIBUTE_TYPE_INVALID) + ">");
+	// A P-384 one (182 bytes) is no whole number of blocks.
+	CK_OBJECT_HANDLE p384pub, p384;
+	pair(CKM_EC_KEY_PAIR_GEN, oid_p384, &p384pub, &p384);
+	EXPECT_EQ(wrap_rv(kw, wk, p384), CKR_KEY_SIZE_RANGE);
+	EXPECT_EQ(wrap_rv(kw, wk, p384pub), CKR_KEY_NOT_WRAPPABLE);
+	// Unextractable keys stay; X25519 has no PKCS#8 form here.
+	CK_OBJECT_HANDLE p2, locked;
+	pair(CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, &p2, &locked, false);
+	EXPECT_EQ(wrap_rv(kwp, wk, locked), CKR_KEY_UNEXTRACTABLE);
+	CK_OBJECT_HANDLE xpub, xpriv;
+	pair(CKM_EC_MONTGOMERY_KEY_PAIR_GEN, unhex("06032b656e"), &xpub, &xpriv);
+	EXPECT_EQ(wrap_rv(kwp, wk, xpriv), CKR_KEY_NOT_WRAPPABLE);
+	// Not a PrivateKeyInfo: a secret key's value unwrapped as a private key.
+	std::string sw = wrap(kwp, wk, create(secret(CKK_AES, std::string(32, 's'))));
+	EXPECT_EQ(unwrap_rv(kwp, wk, sw, t), CKR_WRAPPED_KEY_INVALID);
+	// A DER PrivateKeyInfo with a trailing byte is refused (strict DER).
+	std::string der = py_kwp(false, kek256, wrap(kwp, wk, priv));
+	EXPECT_EQ(unwrap_rv(kwp, wk, py_kwp(true, kek256, der + std::string(1, '\0')), t), CKR_WRAPPED_KEY_INVALID);
+	// The template may not bring key material, nor contradict the type or the unwrap template.
+	Tmpl with_value = t;
+	with_value.s(CKA_VALUE, std::string(32, 'v'));
+	EXPECT_EQ(unwrap_rv(kw, wk, w, with_value), CKR_ATTRIBUTE_READ_ONLY);
+	Tmpl ec = t;
+	ec.ul(CKA_KEY_TYPE, CKK_EC);
+	EXPECT_EQ(unwrap_rv(kw, wk, w, ec), CKR_TEMPLATE_INCONSISTENT);
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_ATTRIBUTE ut[] = {{CKA_CLASS, &sk, sizeof(sk)}};
+	Tmpl kek = secret(CKK_AES, kek256);
+	kek.add(CKA_UNWRAP_TEMPLATE, ut, sizeof(ut));
+	EXPECT_EQ(unwrap_rv(kw, create(kek), w, t), CKR_TEMPLATE_INCONSISTENT);
+	// The template's class decides: without one, the bytes become a secret key.
+	EXPECT_EQ(get(unwrap(kw, wk, w, unwrap_tmpl(CKK_GENERIC_SECRET)), CKA_VALUE), der);
+}
+
+TEST_F(Wrap, RsaAesKeyWrap)
+{
+	CK_OBJECT_HANDLE pub, priv;
+	rsa_pair(&pub, &priv);
+	CK_RSA_PKCS_OAEP_PARAMS oaep = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, nullptr, 0};
+	CK_RSA_AES_KEY_WRAP_PARAMS p = {256, &oaep};
+	CK_MECHANISM m = {CKM_RSA_AES_KEY_WRAP, &p, sizeof(p)};
+	CK_MECHANISM dec = {CKM_RSA_PKCS_OAEP, &oaep, sizeof(oaep)};
+	// The first modulus-size bytes are the temporary AES key under RSA-OAEP (C_Decrypt
+	// recovers it), the rest the target under it with RFC 5649 (python-cryptography unwraps).
+	auto open_blob = [&](const std::string &w) {
+		CK_ULONG n = 128;
+		std::string tmp(128, '\0');
+		EXPECT_EQ(f->C_DecryptInit(h, &dec, priv), CKR_OK);
+		EXPECT_EQ(f->C_Decrypt(h, (CK_BYTE_PTR)w.data(), 128, (CK_BYTE_PTR)tmp.data(), &n), CKR_OK);
+		EXPECT_EQ(n, 32u);
+		return py_kwp(false, tmp.substr(0, n), w.substr(128));
+	};
+	std::string v = unhex("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f");
+	CK_OBJECT_HANDLE k = create(secret(CKK_AES, v));
+	std::string w = wrap(m, pub, k);
+	ASSERT_EQ(w.size(), 128u + 40u);
+	EXPECT_EQ(hex(open_blob(w)), hex(v));
+	EXPECT_NE(wrap(m, pub, k), w); // a fresh AES key each time
+	EXPECT_EQ(get(unwrap(m, priv, w, unwrap_tmpl(CKK_AES)), CKA_VALUE), v);
+
+	// A private key: PKCS#8 inside, the same as KWP under an AES key gives.
+	CK_OBJECT_HANDLE ecpub, ec;
+	pair(CKM_EC_KEY_PAIR_GEN, oid_p256, &ecpub, &ec);
+	std::string we = wrap(m, pub, ec);
+	std::string der = open_blob(we);
+	CK_OBJECT_HANDLE aes = create(secret(CKK_AES, kek256));
+	EXPECT_EQ(hex(der), hex(py_kwp(false, kek256, wrap(kwp, aes, ec))));
+	write("k8.der", der);
+	std::string spki = shell("openssl pkey -inform DER -in " + dir + "/k8.der -pubout -outform DER");
+	ASSERT_GT(spki.size(), 65u);
+	EXPECT_EQ(hex(spki.substr(spki.size() - 65)), hex(get(ecpub, CKA_EC_POINT).substr(2)));
+	Tmpl t;
+	t.ul(CKA_CLASS, CKO_PRIVATE_KEY).b(CKA_SENSITIVE, false).b(CKA_EXTRACTABLE, true);
+	EXPECT_EQ(get(unwrap(m, priv, we, t), CKA_VALUE), get(ec, CKA_VALUE));
+
+	// Errors.
+	CK_RSA_AES_KEY_WRAP_PARAMS bad = {100, &oaep};
+	CK_MECHANISM mb = {CKM_RSA_AES_KEY_WRAP, &bad, sizeof(bad)};
+	EXPECT_EQ(wrap_rv(mb, pub, k), CKR_MECHANISM_PARAM_INVALID);
+	bad = {256, nullptr};
+	EXPECT_EQ(wrap_rv(mb, pub, k), CKR_MECHANISM_PARAM_INVALID);
+	CK_MECHANISM no_param = {CKM_RSA_AES_KEY_WRAP, nullptr, 0};
+	EXPECT_EQ(unwrap_rv(no_param, priv, w, unwrap_tmpl(CKK_AES)), CKR_MECHANISM_PARAM_INVALID);
+	bad = {128, &oaep}; // the RSA part holds a 256-bit key
+	EXPECT_EQ(unwrap_rv(mb, priv, w, unwrap_tmpl(CKK_AES)), CKR_WRAPPED_KEY_INVALID);
+	EXPECT_EQ(unwrap_rv(m, priv, w.substr(0, 128), unwrap_tmpl(CKK_AES)), CKR_WRAPPED_KEY_LEN_RANGE);
+	EXPECT_EQ(unwrap_rv(m, priv, w.substr(0, w.size() - 1), unwrap_tmpl(CKK_AES)), CKR_WRAPPED_KEY_LEN_RANGE);
+	for (size_t i : {5, 140}) {
+		std::string flipped = w;
+		flipped[i] ^= 4;
+		EXPECT_EQ(unwrap_rv(m, priv, flipped, unwrap_tmpl(CKK_AES)), CKR_WRAPPED_KEY_INVALID) << i;
+	}
+	EXPECT_EQ(wrap_rv(m, aes, k), CKR_WRAPPING_KEY_TYPE_INCONSISTENT);
+	EXPECT_EQ(unwrap_rv(m, aes, w, unwrap_tmpl(CKK_AES)), CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT);
+}
+
+TEST_F(Wrap, WrapTemplateEnforced)
+{
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE wt[] = {{CKA_KEY_TYPE, &aes, sizeof(aes)}, {CKA_DECRYPT, &yes, 1}};
+	Tmpl kek = secret(CKK_AES, std::string(16, 'w'));
+	kek.add(CKA_WRAP_TEMPLATE, wt, sizeof(wt));
+	CK_OBJECT_HANDLE wk = create(kek);
+	EXPECT_EQ(get(wk, CKA_WRAP_TEMPLATE).size(), sizeof(wt));
+	EXPECT_EQ(wrap_rv(kw, wk, create(secret(CKK_AES, std::string(16, 'a')))), CKR_OK);
+	EXPECT_EQ(wrap_rv(kw, wk, create(secret(CKK_GENERIC_SECRET, std::string(16, 'g')))), CKR_KEY_NOT_WRAPPABLE);
+	Tmpl no_decrypt = secret(CKK_AES, std::string(16, 'n'));
+	no_decrypt.b(CKA_DECRYPT, false);
+	EXPECT_EQ(wrap_rv(kwp, wk, create(no_decrypt)), CKR_KEY_NOT_WRAPPABLE);
+	CK_OBJECT_HANDLE pub, priv;
+	pair(CKM_EC_EDWARDS_KEY_PAIR_GEN, oid_ed25519, &pub, &priv);
+	EXPECT_EQ(wrap_rv(kwp, wk, priv), CKR_KEY_NOT_WRAPPABLE);
+	// Without a template, the same keys wrap.
+	CK_OBJECT_HANDLE plain = create(secret(CKK_AES, std::string(16, 'p')));
+	EXPECT_EQ(wrap_rv(kwp, plain, create(no_decrypt)), CKR_OK);
+	EXPECT_EQ(wrap_rv(kwp, plain, priv), CKR_OK);
+}
+
+TEST_F(Wrap, DeriveTemplateEnforced)
+{
+	CK_KEY_TYPE aes = CKK_AES, generic = CKK_GENERIC_SECRET;
+	CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+	CK_ATTRIBUTE dt[] = {{CKA_KEY_TYPE, &aes, sizeof(aes)}, {CKA_ENCRYPT, &no, 1}};
+	Tmpl bt = secret(CKK_GENERIC_SECRET, std::string(16, 'b'));
+	bt.b(CKA_DERIVE, true).add(CKA_DERIVE_TEMPLATE, dt, sizeof(dt));
+	CK_OBJECT_HANDLE base = create(bt);
+	EXPECT_EQ(get(base, CKA_DERIVE_TEMPLATE).size(), sizeof(dt));
+	std::string data = "0123456789abcdef";
+	CK_KEY_DERIVATION_STRING_DATA sd = {(CK_BYTE_PTR)data.data(), data.size()};
+	CK_MECHANISM m = {CKM_CONCATENATE_BASE_AND_DATA, &sd, sizeof(sd)};
+	auto derive = [&](Tmpl t, CK_OBJECT_HANDLE from, CK_OBJECT_HANDLE *out) {
+		return f->C_DeriveKey(h, &m, from, t.data(), t.size(), out);
+	};
+	Tmpl t;
+	t.ul(CKA_CLASS, CKO_SECRET_KEY).b(CKA_SENSITIVE, false).b(CKA_EXTRACTABLE, true);
+	CK_OBJECT_HANDLE k;
+	// Completed from the template: an AES key that cannot encrypt.
+	ASSERT_EQ(derive(t, base, &k), CKR_OK);
+	EXPECT_EQ(get(k, CKA_KEY_TYPE), std::string((const char *)&aes, sizeof(aes)));
+	EXPECT_FALSE(get_bool(k, CKA_ENCRYPT));
+	EXPECT_EQ(get(k, CKA_VALUE), std::string(16, 'b') + data);
+	Tmpl agrees = t;
+	agrees.add(CKA_ENCRYPT, &no, 1);
+	EXPECT_EQ(derive(agrees, base, &k), CKR_OK);
+	Tmpl other_type = t;
+	other_type.add(CKA_KEY_TYPE, &generic, sizeof(generic));
+	EXPECT_EQ(derive(other_type, base, &k), CKR_TEMPLATE_INCONSISTENT);
+	Tmpl encrypts = t;
+	encrypts.add(CKA_ENCRYPT, &yes, 1);
+	EXPECT_EQ(derive(encrypts, base, &k), CKR_TEMPLATE_INCONSISTENT);
+	// Without one: the mechanism's default type, the template's usage.
+	Tmpl plain = secret(CKK_GENERIC_SECRET, std::string(16, 'b'));
+	plain.b(CKA_DERIVE, true);
+	ASSERT_EQ(derive(encrypts, create(plain), &k), CKR_OK);
+	EXPECT_EQ(get(k, CKA_KEY_TYPE), std::string((const char *)&generic, sizeof(generic)));
+	EXPECT_TRUE(get_bool(k, CKA_ENCRYPT));
+}
+
+// RFC 5649 §3's alternative initial value: for one block the wrap is a single AES
+// encryption of AIV || MLI || key, which `openssl enc -aes-128-ecb` computes.
+TEST_F(Wrap, KwpAlternativeIv)
+{
+	std::string kek = unhex("000102030405060708090a0b0c0d0e0f"), aiv = unhex("a1b2c3d4");
+	CK_OBJECT_HANDLE wk = create(secret(CKK_AES, kek));
+	CK_MECHANISM m = {CKM_AES_KEY_WRAP_KWP, (CK_VOID_PTR)aiv.data(), 4};
+	CK_OBJECT_HANDLE k8 = create(secret(CKK_GENERIC_SECRET, "8 bytes!"));
+	std::string w = wrap(m, wk, k8);
+	write("blk", aiv + unhex("00000008") + "8 bytes!");
+	EXPECT_EQ(hex(w), hex(shell("openssl enc -aes-128-ecb -nopad -K " + hex(kek) + " -in " + dir + "/blk")));
+	EXPECT_NE(w, wrap(kwp, wk, k8));
+	// Longer keys round-trip under the same AIV only.
+	CK_OBJECT_HANDLE k = create(secret(CKK_GENERIC_SECRET, std::string(21, 'k')));
+	w = wrap(m, wk, k);
+	EXPECT_EQ(get(unwrap(m, wk, w, unwrap_tmpl(CKK_GENERIC_SECRET)), CKA_VALUE), std::string(21, 'k'));
+	EXPECT_EQ(unwrap_rv(kwp, wk, w, unwrap_tmpl(CKK_GENERIC_SECRET)), CKR_WRAPPED_KEY_INVALID);
+	std::string other = unhex("a1b2c3d5");
+	CK_MECHANISM mo = {CKM_AES_KEY_WRAP_KWP, (CK_VOID_PTR)other.data(), 4};
+	EXPECT_EQ(unwrap_rv(mo, wk, w, unwrap_tmpl(CKK_GENERIC_SECRET)), CKR_WRAPPED_KEY_INVALID);
+	// The default value, given explicitly, is the default.
+	std::string dflt = unhex("a65959a6");
+	CK_MECHANISM md = {CKM_AES_KEY_WRAP_KWP, (CK_VOID_PTR)dflt.data(), 4};
+	EXPECT_EQ(wrap(md, wk, k), wrap(kwp, wk, k));
+	CK_MECHANISM short_iv = {CKM_AES_KEY_WRAP_KWP, (CK_VOID_PTR)aiv.data(), 3};
+	EXPECT_EQ(wrap_rv(short_iv, wk, k), CKR_MECHANISM_PARAM_INVALID);
+	EXPECT_EQ(unwrap_rv(short_iv, wk, w, unwrap_tmpl(CKK_GENERIC_SECRET)), CKR_MECHANISM_PARAM_INVALID);
+	CK_MECHANISM null_iv = {CKM_AES_KEY_WRAP_KWP, nullptr, 4};
+	EXPECT_EQ(wrap_rv(null_iv, wk, k), CKR_MECHANISM_PARAM_INVALID);
 }
 
 } // namespace

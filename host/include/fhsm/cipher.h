@@ -52,15 +52,16 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx);
 /* AES key wrap, RFC 3394 (iv: 8 bytes, NULL for the default A6..A6; len a multiple of 8,
  * at least 16) and with padding, RFC 5649 (any len from 1). *out_len in: capacity
  * (FHSM_ERR_BUFFER with the size needed when short), out: length. in and out may be
- * the same buffer. Unwrap: FHSM_ERR_AUTH when the integrity check fails (out wiped). */
+ * the same buffer. Unwrap: FHSM_ERR_AUTH when the integrity check fails (out wiped).
+ * RFC 5649 iv: the 4-byte alternative initial value (§3) in place of A65959A6, NULL for it. */
 fhsm_err fhsm_aes_kw_wrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
 			  uint8_t *out, size_t *out_len);
 fhsm_err fhsm_aes_kw_unwrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
 			    uint8_t *out, size_t *out_len);
-fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
-			   size_t *out_len);
-fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *in, size_t len, uint8_t *out,
-			     size_t *out_len);
+fhsm_err fhsm_aes_kwp_wrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			   uint8_t *out, size_t *out_len);
+fhsm_err fhsm_aes_kwp_unwrap(const uint8_t *key, size_t key_len, const uint8_t *iv, const uint8_t *in, size_t len,
+			     uint8_t *out, size_t *out_len);
 
 /* HKDF (RFC 5869) with a SHA-1/SHA-2 hash: extract, expand, or both. Extract only
  * writes the PRK (out_len must be the hash size); expand only takes ikm as the PRK.
