@@ -8,8 +8,8 @@
 // or dropped by swapping two RAM slot pointers, never by a branch in time;
 // no conditional subtraction inside the Montgomery products (see below); one
 // final reduction pass that always runs over all words.
-//   cycles = (W + 2) + (2*ebits + 3) * MM + (s + 2) + small constant,
-//   MM     = s * (s + 4) + 3  cycles per Montgomery product.
+//   cycles = (W + 2) + (2*ebits + 3) * (MM + 2) + (s + 2)   (start to result)
+//   MM     = s * (s + 4) + 3  cycles per Montgomery product (+2 hand-over).
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
 //
 // Montgomery constants: n' = -n^-1 mod 2^W is computed on the core (W-step
