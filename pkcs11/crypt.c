@@ -12,6 +12,27 @@
 #include "fhsm/cipher.h"
 #include "pk.h"
 
+CK_RV p11_op_check(const struct p11_op *op, const CK_MECHANISM *pm, CK_FLAGS need, const struct p11_mech **m)
+{
+	*m = pm ? p11_mech_find(pm->mechanism) : NULL;
+	if (!pm)
+		return CKR_ARGUMENTS_BAD;
+	if (op->active)
+		return CKR_OPERATION_ACTIVE;
+	if (!*m || !((*m)->flags & need))
+		return CKR_MECHANISM_INVALID;
+	return CKR_OK;
+}
+
+CK_RV p11_op_settle(struct p11_op *op, CK_RV rv)
+{
+	if (rv == CKR_OK)
+		op->active = true;
+	else if (rv != CKR_OPERATION_ACTIVE) /* that one is about the operation already running */
+		p11_op_end(op);
+	return rv;
+}
+
 void p11_op_end(struct p11_op *op)
 {
 	if (op->m && op->m->cls == MC_AEAD)
@@ -125,30 +146,17 @@ static CK_RV crypt_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv != CKR_OK)
 		return rv;
 	struct p11_op *op = encrypt ? &s->enc : &s->dec;
-	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
-	if (!pMechanism)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (op->active)
-		rv = CKR_OPERATION_ACTIVE;
-	else if (!m || !(m->flags & (encrypt ? CKF_ENCRYPT : CKF_DECRYPT)))
-		rv = CKR_MECHANISM_INVALID;
-	else if (m->cls == MC_RSA) {
-		rv = p11_key_for_pk_op(s, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, m->type, &op->key, &op->pkref);
-		if (rv == CKR_OK && (p11_attrs_ulong(op->key, CKA_CLASS, 0) != (encrypt ? CKO_PUBLIC_KEY : CKO_PRIVATE_KEY) ||
-				     p11_attrs_ulong(op->key, CKA_KEY_TYPE, 0) != CKK_RSA))
-			rv = CKR_KEY_TYPE_INCONSISTENT;
-		op->m = m;
-		if (rv == CKR_OK)
-			rv = p11_pk_init(op, m, pMechanism, !encrypt);
-	} else if ((rv = p11_op_key(s, op, m, hKey, encrypt ? CKA_ENCRYPT : CKA_DECRYPT, &key)) == CKR_OK) {
+	const struct p11_mech *m;
+	CK_ATTRIBUTE_TYPE usage = encrypt ? CKA_ENCRYPT : CKA_DECRYPT;
+	rv = p11_op_check(op, pMechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT, &m);
+	if (rv == CKR_OK && m->cls == MC_RSA)
+		rv = p11_pk_op_init(s, op, m, pMechanism, hKey, usage, !encrypt);
+	else if (rv == CKR_OK && (rv = p11_op_key(s, op, m, hKey, usage, &key)) == CKR_OK) {
 		op->m = m;
 		rv = m->cls == MC_AEAD ? init_aead(op, m, pMechanism, key, encrypt)
 				       : init_block(op, m, pMechanism, key, encrypt);
 	}
-	if (rv == CKR_OK)
-		op->active = true;
-	else if (rv != CKR_OPERATION_ACTIVE)
-		p11_op_end(op);
+	rv = p11_op_settle(op, rv);
 	p11_leave_session(s);
 	return rv;
 }

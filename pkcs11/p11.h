@@ -241,6 +241,11 @@ CK_STATE p11_session_state(const struct p11_session *s);
 void p11_sessions_free(void);
 void p11_digest_end(struct p11_digest_op *op);
 void p11_op_end(struct p11_op *op);
+/* The checks every *Init makes before the key: arguments, an operation already
+ * running, a mechanism that can do `need`. */
+CK_RV p11_op_check(const struct p11_op *op, const CK_MECHANISM *pm, CK_FLAGS need, const struct p11_mech **m);
+/* The end of every *Init: the operation starts on CKR_OK, is cleaned up otherwise. */
+CK_RV p11_op_settle(struct p11_op *op, CK_RV rv);
 void p11_find_end(struct p11_find_op *f);
 
 /* ---- objects (object.c): hooks for session and login changes, under p11.lock ---- */

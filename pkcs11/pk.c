@@ -275,6 +275,19 @@ CK_RV p11_pk_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint
 	return err == FHSM_ERR_ARGS ? CKR_DATA_LEN_RANGE : p11_rv_from_fhsm(err);
 }
 
+CK_RV p11_pk_op_init(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
+		     CK_OBJECT_HANDLE hKey, CK_ATTRIBUTE_TYPE usage, bool private_key)
+{
+	CK_RV rv = p11_key_for_pk_op(s, hKey, usage, m->type, &op->key, &op->pkref);
+	if (rv != CKR_OK)
+		return rv;
+	if (p11_attrs_ulong(op->key, CKA_CLASS, 0) != (private_key ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
+	    p11_attrs_ulong(op->key, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	op->m = m;
+	return p11_pk_init(op, m, mech, private_key);
+}
+
 /* Prepares op for a public-key mechanism with the key already in op->key. */
 CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech, bool priv)
 {

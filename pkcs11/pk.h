@@ -13,6 +13,10 @@ CK_RV p11_pk_params(const struct p11_mech *m, const CK_MECHANISM *mech, struct p
 /* op->key holds the key's attributes; parses it and checks the mechanism's parameters. */
 CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech, bool priv);
 void p11_pk_end(struct p11_op *op);
+/* The key (of the class the operation needs: private to sign and decrypt, public to
+ * verify and encrypt) with the usage attribute set, then p11_pk_init. */
+CK_RV p11_pk_op_init(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
+		     CK_OBJECT_HANDLE hKey, CK_ATTRIBUTE_TYPE usage, bool private_key);
 size_t p11_pk_sig_len(const struct p11_op *op);
 /* in: the digest for hash-and-sign mechanisms (the op hashed it), else the data. */
 CK_RV p11_pk_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *sig, CK_ULONG_PTR sig_len);

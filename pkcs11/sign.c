@@ -35,20 +35,6 @@ static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECH
 	return CKR_OK;
 }
 
-static CK_RV pk_init(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
-		     CK_OBJECT_HANDLE hKey, bool sign)
-{
-	CK_RV rv = p11_key_for_pk_op(s, hKey, sign ? CKA_SIGN : CKA_VERIFY, m->type, &op->key, &op->pkref);
-	if (rv != CKR_OK)
-		return rv;
-	CK_OBJECT_CLASS cls = p11_attrs_ulong(op->key, CKA_CLASS, 0);
-	if (cls != (sign ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ||
-	    p11_attrs_ulong(op->key, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
-		return CKR_KEY_TYPE_INCONSISTENT;
-	op->m = m;
-	return p11_pk_init(op, m, mech, sign);
-}
-
 static CK_RV sign_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey, bool sign)
 {
 	struct p11_session *s;
@@ -57,23 +43,16 @@ static CK_RV sign_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, 
 	if (rv != CKR_OK)
 		return rv;
 	struct p11_op *op = sign ? &s->sign : &s->verify;
-	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
-	if (!pMechanism)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (op->active)
-		rv = CKR_OPERATION_ACTIVE;
-	else if (!m || !(m->flags & (sign ? CKF_SIGN : CKF_VERIFY)))
-		rv = CKR_MECHANISM_INVALID;
-	else if (!is_mac(m))
-		rv = pk_init(s, op, m, pMechanism, hKey, sign);
-	else if ((rv = p11_op_key(s, op, m, hKey, sign ? CKA_SIGN : CKA_VERIFY, &key)) == CKR_OK) {
+	const struct p11_mech *m;
+	CK_ATTRIBUTE_TYPE usage = sign ? CKA_SIGN : CKA_VERIFY;
+	rv = p11_op_check(op, pMechanism, sign ? CKF_SIGN : CKF_VERIFY, &m);
+	if (rv == CKR_OK && !is_mac(m))
+		rv = p11_pk_op_init(s, op, m, pMechanism, hKey, usage, sign);
+	else if (rv == CKR_OK && (rv = p11_op_key(s, op, m, hKey, usage, &key)) == CKR_OK) {
 		op->m = m;
 		rv = mac_init(op, m, pMechanism, key);
 	}
-	if (rv == CKR_OK)
-		op->active = true;
-	else if (rv != CKR_OPERATION_ACTIVE)
-		p11_op_end(op);
+	rv = p11_op_settle(op, rv);
 	p11_leave_session(s);
 	return rv;
 }
