@@ -462,6 +462,11 @@ static double row_ecdsa_2t(struct module *m, double seconds, size_t arg)
 	return two_threads(m, seconds, op_sign, 2);
 }
 
+static double row_rsa_2t(struct module *m, double seconds, size_t arg)
+{
+	return two_threads(m, seconds, op_sign, 0);
+}
+
 static double row_gcm_2t(struct module *m, double seconds, size_t arg)
 {
 	return two_threads(m, seconds, op_aes, (size_t)CKM_AES_GCM << 32 | 4096);
@@ -550,6 +555,7 @@ int main(int argc, char **argv)
 			{"ECDSA P-256 sign (32-byte digest)", row_sign, 2, RAW_SIGN},
 			{"ECDSA P-256 sign + verify", row_verify, 1},
 			{"Ed25519 sign", row_ed25519, 3, RAW_SIGN},
+			{"2 threads: RSA-2048 SHA256-RSA-PKCS sign", row_rsa_2t, 0},
 			{"2 threads: ECDSA P-256 sign", row_ecdsa_2t, 0},
 			{"2 threads: AES-256-GCM 4 KiB", row_gcm_2t, 0},
 		};
