@@ -31,7 +31,11 @@ struct p11_attrs *p11_attrs_new(const struct p11_attr *items, size_t n)
 			memcpy(p, items[i].val, items[i].len);
 		p += items[i].len;
 	}
-	qsort(a->a, n, sizeof(a->a[0]), cmp_attr);
+	bool sorted = true; /* copies of stored objects already are: no qsort per operation */
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = a->a[i - 1].type < a->a[i].type;
+	if (!sorted)
+		qsort(a->a, n, sizeof(a->a[0]), cmp_attr);
 	return a;
 }
 

@@ -16,10 +16,12 @@ struct call {
 	struct p11_objctx ctx;
 };
 
-/* hot: a key lookup for a cryptographic operation. It skips re-reading token.meta
- * (one system call): the object log's own stat still shows keys that other processes
- * destroyed, and a token re-initialized elsewhere removes that log. */
-static CK_RV begin_ex(struct p11_session *s, struct call *c, bool hot)
+/* hot: the lookup of key `key` for a cryptographic operation. It skips re-reading
+ * token.meta (one system call): the object log's own stat still shows keys that other
+ * processes destroyed, and a token re-initialized elsewhere removes that log. When the
+ * key is a session object it skips that stat too, since only token objects change under
+ * another process; that stat was a third of an HMAC over 64 bytes. */
+static CK_RV begin_ex(struct p11_session *s, struct call *c, bool hot, CK_OBJECT_HANDLE key)
 {
 	memset(c, 0, sizeof(*c));
 	c->s = s;
@@ -41,7 +43,9 @@ static CK_RV begin_ex(struct p11_session *s, struct call *c, bool hot)
 	memcpy(c->ctx.serial, c->slot->meta.serial, sizeof(c->ctx.serial));
 	p11_mutex_lock(p11.obj_lock);
 	P11_UNLOCK();
-	if (rv == CKR_OK)
+	const struct p11_object *o = hot ? p11_object_by_handle(key) : NULL;
+	bool session_key = o && !o->token && o->slot == c->slot;
+	if (rv == CKR_OK && !session_key)
 		rv = p11_objlog_sync(c->slot, &c->ctx);
 	if (rv != CKR_OK) {
 		p11_mutex_unlock(p11.obj_lock);
@@ -52,7 +56,7 @@ static CK_RV begin_ex(struct p11_session *s, struct call *c, bool hot)
 
 static CK_RV begin(struct p11_session *s, struct call *c)
 {
-	return begin_ex(s, c, false);
+	return begin_ex(s, c, false, CK_INVALID_HANDLE);
 }
 
 static void end(struct call *c)
@@ -367,7 +371,7 @@ CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_
 			struct p11_attrs **out, struct p11_pkref **ref)
 {
 	struct call c;
-	CK_RV rv = begin_ex(s, &c, true);
+	CK_RV rv = begin_ex(s, &c, true, h);
 	if (rv != CKR_OK)
 		return rv;
 	struct p11_object *o = p11_object_by_handle(h);
