@@ -33,6 +33,22 @@ CK_RV p11_op_settle(struct p11_op *op, CK_RV rv)
 	return rv;
 }
 
+CK_RV p11_op_enter(CK_SESSION_HANDLE h, enum p11_op_kind kind, struct p11_session **s, struct p11_op **op)
+{
+	CK_RV rv = p11_enter_session(h, s);
+	if (rv != CKR_OK)
+		return rv;
+	*op = kind == P11_OP_ENCRYPT ? &(*s)->enc
+	    : kind == P11_OP_DECRYPT ? &(*s)->dec
+	    : kind == P11_OP_SIGN    ? &(*s)->sign
+				     : &(*s)->verify;
+	if (!(*op)->active) {
+		p11_leave_session(*s);
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	return CKR_OK;
+}
+
 void p11_op_end(struct p11_op *op)
 {
 	if (op->m && op->m->cls == MC_AEAD)
@@ -363,14 +379,10 @@ static CK_RV single(CK_SESSION_HANDLE hSession, CK_BYTE_PTR in, CK_ULONG len, CK
 		    bool encrypt)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = p11_op_enter(hSession, encrypt ? P11_OP_ENCRYPT : P11_OP_DECRYPT, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = encrypt ? &s->enc : &s->dec;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-		goto out;
-	}
 	if (!out_len || (!in && len)) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
@@ -424,14 +436,10 @@ static CK_RV update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR in, CK_ULONG len, CK
 		    bool encrypt)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = p11_op_enter(hSession, encrypt ? P11_OP_ENCRYPT : P11_OP_DECRYPT, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = encrypt ? &s->enc : &s->dec;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-		goto out;
-	}
 	if (!out_len || (!in && len))
 		rv = CKR_ARGUMENTS_BAD;
 	else if ((rv = check_len(op, len, encrypt, false)) == CKR_OK)
@@ -458,14 +466,10 @@ out:
 static CK_RV final(CK_SESSION_HANDLE hSession, CK_BYTE_PTR out, CK_ULONG_PTR out_len, bool encrypt)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_op *op;
+	CK_RV rv = p11_op_enter(hSession, encrypt ? P11_OP_ENCRYPT : P11_OP_DECRYPT, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_op *op = encrypt ? &s->enc : &s->dec;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-		goto out;
-	}
 	if (!out_len) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;

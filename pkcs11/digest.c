@@ -55,17 +55,30 @@ static CK_RV finish(struct p11_digest_op *op, CK_BYTE_PTR out, CK_ULONG_PTR out_
 	return rv;
 }
 
+/* The start of every call after C_DigestInit: the session, entered, and its running
+ * digest. On an error the session is already left. */
+static CK_RV digest_enter(CK_SESSION_HANDLE h, struct p11_session **s, struct p11_digest_op **op)
+{
+	CK_RV rv = p11_enter_session(h, s);
+	if (rv != CKR_OK)
+		return rv;
+	*op = &(*s)->digest;
+	if (!(*op)->active) {
+		p11_leave_session(*s);
+		return CKR_OPERATION_NOT_INITIALIZED;
+	}
+	return CKR_OK;
+}
+
 P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 			  CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_digest_op *op;
+	CK_RV rv = digest_enter(hSession, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_digest_op *op = &s->digest;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	} else if (!pulDigestLen || (!pData && ulDataLen)) {
+	if (!pulDigestLen || (!pData && ulDataLen)) {
 		rv = CKR_ARGUMENTS_BAD;
 		p11_digest_end(op);
 	} else if (op->updated) {
@@ -81,20 +94,15 @@ P11_EXPORT CK_RV C_Digest(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULON
 P11_EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPartLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_digest_op *op;
+	CK_RV rv = digest_enter(hSession, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_digest_op *op = &s->digest;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	} else {
-		rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD
-					 : p11_rv_from_fhsm(fhsm_hash_update(op->ctx, pPart, ulPartLen));
-		if (rv == CKR_OK)
-			op->updated = true;
-		else
-			p11_digest_end(op);
-	}
+	rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD : p11_rv_from_fhsm(fhsm_hash_update(op->ctx, pPart, ulPartLen));
+	if (rv == CKR_OK)
+		op->updated = true;
+	else
+		p11_digest_end(op);
 	p11_leave_session(s);
 	return rv;
 }
@@ -106,14 +114,10 @@ P11_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 {
 	struct p11_session *s;
 	struct p11_attrs *k = NULL;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_digest_op *op;
+	CK_RV rv = digest_enter(hSession, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_digest_op *op = &s->digest;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-		goto out;
-	}
 	rv = p11_key_for_op(s, hKey, P11_ANY, P11_ANY, &k);
 	if (rv == CKR_OBJECT_HANDLE_INVALID)
 		rv = CKR_KEY_HANDLE_INVALID;
@@ -127,7 +131,6 @@ P11_EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey)
 	else
 		p11_digest_end(op);
 	p11_attrs_free(k);
-out:
 	p11_leave_session(s);
 	return rv;
 }
@@ -135,13 +138,11 @@ out:
 P11_EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pDigest, CK_ULONG_PTR pulDigestLen)
 {
 	struct p11_session *s;
-	CK_RV rv = p11_enter_session(hSession, &s);
+	struct p11_digest_op *op;
+	CK_RV rv = digest_enter(hSession, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
-	struct p11_digest_op *op = &s->digest;
-	if (!op->active) {
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	} else if (!pulDigestLen) {
+	if (!pulDigestLen) {
 		rv = CKR_ARGUMENTS_BAD;
 		p11_digest_end(op);
 	} else {

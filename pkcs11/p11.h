@@ -241,6 +241,11 @@ CK_STATE p11_session_state(const struct p11_session *s);
 void p11_sessions_free(void);
 void p11_digest_end(struct p11_digest_op *op);
 void p11_op_end(struct p11_op *op);
+/* The start of every call after *Init (C_Encrypt, C_SignUpdate, ...): the session,
+ * entered, and its operation of that kind, which must be running. On an error the
+ * session is already left. */
+enum p11_op_kind { P11_OP_ENCRYPT, P11_OP_DECRYPT, P11_OP_SIGN, P11_OP_VERIFY };
+CK_RV p11_op_enter(CK_SESSION_HANDLE h, enum p11_op_kind kind, struct p11_session **s, struct p11_op **op);
 /* The checks every *Init makes before the key: arguments, an operation already
  * running, a mechanism that can do `need`. */
 CK_RV p11_op_check(const struct p11_op *op, const CK_MECHANISM *pm, CK_FLAGS need, const struct p11_mech **m);

@@ -124,26 +124,13 @@ static CK_RV check(struct p11_op *op, const uint8_t *sig, CK_ULONG len)
 	return rv;
 }
 
-static CK_RV op_get(CK_SESSION_HANDLE hSession, bool sign, struct p11_session **s, struct p11_op **op)
-{
-	CK_RV rv = p11_enter_session(hSession, s);
-	if (rv != CKR_OK)
-		return rv;
-	*op = sign ? &(*s)->sign : &(*s)->verify;
-	if (!(*op)->active) {
-		p11_leave_session(*s);
-		return CKR_OPERATION_NOT_INITIALIZED;
-	}
-	return CKR_OK;
-}
-
 /* C_Sign (data != NULL or len == 0 with single) and C_SignFinal (single == false). */
 static CK_RV sign_out(CK_SESSION_HANDLE hSession, bool single, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
 		      CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
 	struct p11_session *s;
 	struct p11_op *op;
-	CK_RV rv = op_get(hSession, true, &s, &op);
+	CK_RV rv = p11_op_enter(hSession, P11_OP_SIGN, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
 	if (!pulSignatureLen || (single && !pData && ulDataLen))
@@ -178,7 +165,7 @@ static CK_RV update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart, CK_ULONG ulPa
 {
 	struct p11_session *s;
 	struct p11_op *op;
-	CK_RV rv = op_get(hSession, sign, &s, &op);
+	CK_RV rv = p11_op_enter(hSession, sign ? P11_OP_SIGN : P11_OP_VERIFY, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
 	rv = !pPart && ulPartLen ? CKR_ARGUMENTS_BAD : feed(op, pPart, ulPartLen);
@@ -205,7 +192,7 @@ static CK_RV verify(CK_SESSION_HANDLE hSession, bool single, CK_BYTE_PTR pData, 
 {
 	struct p11_session *s;
 	struct p11_op *op;
-	CK_RV rv = op_get(hSession, false, &s, &op);
+	CK_RV rv = p11_op_enter(hSession, P11_OP_VERIFY, &s, &op);
 	if (rv != CKR_OK)
 		return rv;
 	if (!pSignature || (single && !pData && ulDataLen))
