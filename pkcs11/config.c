@@ -22,6 +22,7 @@ void p11_config_defaults(struct p11_config *cfg)
 	else
 		snprintf(cfg->tokendir, sizeof(cfg->tokendir), "/var/lib/fhsm/tokens");
 	cfg->backend = P11_BACKEND_AUTO;
+	fhsm_fabric_config_default(&cfg->fabric, FHSM_TRANSPORT_SIM);
 	cfg->log_level = P11_LOG_WARNING;
 	cfg->pin_min_len = 4;
 	cfg->pin_max_len = 255;
@@ -89,6 +90,33 @@ static int apply(struct p11_config *cfg, const char *path, const char *key, cons
 		if (parse_enum(v, backend_names, &e))
 			return -1;
 		cfg->backend = (enum p11_backend)e;
+	} else if (strcmp(key, "device.trace") == 0) {
+		*why = "bad path";
+		if (!v[0] || set_path(cfg->device_trace, sizeof(cfg->device_trace), path, v))
+			return -1;
+	} else if (strcmp(key, "device.timeout_ms") == 0) {
+		unsigned long x;
+		*why = "bad value (expected 10 to 600000)";
+		if (parse_ulong(v, 10, 600000, &x))
+			return -1;
+		cfg->fabric.timeout_ms = (unsigned)x;
+	} else if (strcmp(key, "device.retries") == 0) {
+		unsigned long x;
+		*why = "bad value (expected 0 to 10)";
+		if (parse_ulong(v, 0, 10, &x))
+			return -1;
+		cfg->fabric.retries = (unsigned)x;
+	} else if (strcmp(key, "device.batching") == 0) {
+		*why = "bad value (expected on or off)";
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return -1;
+		cfg->fabric.no_batching = strcmp(v, "off") == 0;
+	} else if (strcmp(key, "device.min_bytes") == 0) {
+		unsigned long x;
+		*why = "bad value (expected 0 to 1048576)";
+		if (parse_ulong(v, 0, 1048576, &x))
+			return -1;
+		cfg->fabric.min_bytes[FHSM_ENG_AES] = cfg->fabric.min_bytes[FHSM_ENG_SHA256] = x;
 	} else if (strcmp(key, "log.level") == 0) {
 		*why = "bad value (expected error, warning, info or debug)";
 		if (parse_enum(v, level_names, &cfg->log_level))

@@ -62,16 +62,47 @@ static void abandon_parent_state(void)
 	}
 	memset(&p11, 0, sizeof(p11));
 	p11_handles_reset();
+	fhsm_fabric_forget(); /* its threads stayed in the parent */
 }
 
 static void teardown(void)
 {
+	fhsm_fabric_detach();
 	p11_sessions_free();
 	p11_slots_free();
 	p11_handles_reset();
 	p11_mutex_free(p11.obj_lock);
 	p11_mutex_free(p11.lock);
 	memset(&p11, 0, sizeof(p11));
+}
+
+/* backend = sim attaches the simulated fabric; usb comes with the boards; auto
+ * is soft until a board transport exists. */
+static CK_RV attach_fabric(void)
+{
+	if (p11.cfg.backend == P11_BACKEND_USB) {
+		p11_log(P11_LOG_ERROR, "%s: backend = usb: this build has no USB transport yet "
+			"(use auto, soft or sim)", p11.cfg.path);
+		return CKR_GENERAL_ERROR;
+	}
+	if (p11.cfg.backend != P11_BACKEND_SIM)
+		return CKR_OK;
+	p11.cfg.fabric.trace = p11.cfg.device_trace[0] ? p11.cfg.device_trace : NULL;
+	fhsm_err err = fhsm_fabric_attach(&p11.cfg.fabric);
+	if (err != FHSM_OK) {
+		p11_log(P11_LOG_ERROR, "%s: backend = sim: %s", p11.cfg.path,
+			err == FHSM_ERR_UNSUPPORTED ? "this build has no simulator (Verilator missing at build time)"
+						    : fhsm_strerror(err));
+		return CKR_GENERAL_ERROR;
+	}
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_stats(&st);
+	if (!st.up)
+		p11_log(P11_LOG_WARNING, "backend = sim: the fabric does not answer; running on software");
+	for (int k = 1; k < FHSM_ENG_KINDS; k++)
+		if (st.kat[k] == 0)
+			p11_log(P11_LOG_WARNING, "fabric engine kind %d failed its known-answer test: not used", k);
+	return CKR_OK;
 }
 
 P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
@@ -99,12 +130,9 @@ P11_EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
 		goto out;
 	}
 	p11_log_level = p11.cfg.log_level;
-	if (p11.cfg.backend == P11_BACKEND_SIM || p11.cfg.backend == P11_BACKEND_USB) {
-		p11_log(P11_LOG_ERROR, "%s: backend = %s: this build has no fabric transport yet "
-			"(use auto or soft)", p11.cfg.path, p11.cfg.backend == P11_BACKEND_SIM ? "sim" : "usb");
-		rv = CKR_GENERAL_ERROR;
+	rv = attach_fabric();
+	if (rv != CKR_OK)
 		goto out;
-	}
 	rv = p11_mutex_new(&p11.lock);
 	if (rv == CKR_OK)
 		rv = p11_mutex_new(&p11.obj_lock);

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include "fhsm/crypto.h"
 #include "fhsm/pk.h"
+#include "fhsm/fabric.h"
 
 #define P11_EXPORT __attribute__((visibility("default")))
 
@@ -37,7 +38,9 @@ enum p11_backend { P11_BACKEND_AUTO, P11_BACKEND_SOFT, P11_BACKEND_SIM, P11_BACK
 struct p11_config {
 	char path[PATH_MAX];     /* the file read, "" when none exists */
 	char tokendir[PATH_MAX];
+	char device_trace[PATH_MAX]; /* device.trace: VCD of the simulated fabric, "" for none */
 	enum p11_backend backend;
+	struct fhsm_fabric_config fabric; /* device.* keys */
 	int log_level;
 	unsigned long pin_min_len, pin_max_len;
 	unsigned long pin_retry_limit;

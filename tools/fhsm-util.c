@@ -28,6 +28,9 @@ static const char usage[] =
 	"  --import FILE                import a private key (PKCS#8, PEM or DER: RSA, EC P-256/384/521,\n"
 	"                               Ed25519; with its public key) or a raw AES key (16/24/32 bytes)\n"
 	"        --slot N | --token LABEL, --label TEXT, --id HEX, --pin PIN (or FHSM_PIN, or a prompt)\n"
+	"  --device-info                the fabric device: identity, engines, known-answer tests,\n"
+	"                               jobs and cycles per engine, fallbacks to software by reason\n"
+	"  --self-test                  re-run the known-answer tests of every engine (exit 1 on failure)\n"
 	"  --help                       this text\n"
 	"  --version                    the version\n"
 	"\n"
@@ -461,9 +464,68 @@ out:
 	return ret;
 }
 
+static const char *const kind_names[FHSM_ENG_KINDS] = { "-", "aes", "sha256", "modexp" };
+
+static int device_info(void)
+{
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_stats(&st);
+	if (!st.attached) {
+		printf("No fabric device attached (backend = %s): everything runs on the soft provider.\n",
+		       p11.cfg.backend == P11_BACKEND_SOFT ? "soft" : "auto, no board found");
+		return 0;
+	}
+	printf("Device:     %s, %s\n", st.transport, st.up ? "up" : "DOWN (jobs run on the soft provider)");
+	if (st.version)
+		printf("Identity:   protocol %u, clock %u kHz, max payload %u bytes, modexp %u bits (W = %u)\n",
+		       st.version, st.clock_khz, st.max_payload, st.modexp_bits, st.modexp_w);
+	printf("%-8s %7s %-6s %12s %16s %10s\n", "engine", "count", "KAT", "fabric jobs", "fabric cycles", "soft jobs");
+	for (int k = 1; k < FHSM_ENG_KINDS; k++) {
+		uint64_t jobs = 0, cyc = 0;
+		for (int i = 0; i < FHSM_MAX_ENGINES; i++)
+			jobs += st.jobs[k][i], cyc += st.cycles[k][i];
+		printf("%-8s %7u %-6s %12llu %16llu %10llu\n", kind_names[k], st.engines[k],
+		       st.kat[k] == 1 ? "pass" : st.kat[k] == 0 ? "FAIL" : "-", (unsigned long long)jobs,
+		       (unsigned long long)cyc, (unsigned long long)st.soft_jobs[k]);
+		for (unsigned i = 0; i < st.engines[k] && i < FHSM_MAX_ENGINES; i++)
+			printf("  %s[%u] %20llu jobs %16llu cycles\n", kind_names[k], i,
+			       (unsigned long long)st.jobs[k][i], (unsigned long long)st.cycles[k][i]);
+	}
+	printf("Fallbacks to software:\n");
+	for (int r = 0; r < FHSM_FB_COUNT; r++)
+		printf("  %-45s %llu\n", fhsm_fallback_text(r), (unsigned long long)st.fallback[r]);
+	printf("Link: %llu frames in %llu writes, %llu bytes out, %llu in; %llu retries, %llu timeouts, "
+	       "%llu bad frames, %llu error answers, %llu stale answers\n",
+	       (unsigned long long)st.frames_sent, (unsigned long long)st.writes,
+	       (unsigned long long)st.bytes_sent, (unsigned long long)st.bytes_received,
+	       (unsigned long long)st.retries, (unsigned long long)st.timeouts,
+	       (unsigned long long)st.bad_frames, (unsigned long long)st.error_status,
+	       (unsigned long long)st.stale_responses);
+	if (st.link.cycles)
+		printf("Simulator: %llu cycles clocked, at most %u engines busy at once\n",
+		       (unsigned long long)st.link.cycles, st.link.peak_busy);
+	return 0;
+}
+
+static int self_test(void)
+{
+	if (!fhsm_fabric_attached()) {
+		fprintf(stderr, "fhsm-util: no fabric device attached (set backend = sim in the configuration)\n");
+		return 1;
+	}
+	fhsm_err err = fhsm_fabric_self_test();
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_stats(&st);
+	for (int k = 1; k < FHSM_ENG_KINDS; k++)
+		printf("%-8s %u engine(s): %s\n", kind_names[k], st.engines[k],
+		       st.kat[k] == 1 ? "pass" : st.kat[k] == 0 ? "FAIL" : "not present");
+	printf("self-test: %s\n", err == FHSM_OK ? "pass" : "FAIL");
+	return err == FHSM_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	enum { SHOW = 1, INIT, DELETE, IMPORT, HELP, VERSION };
+	enum { SHOW = 1, INIT, DELETE, IMPORT, HELP, VERSION, DEVINFO, SELFTEST };
 	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL, O_ID };
 	static const struct option opts[] = {
 		{"show-slots", no_argument, NULL, SHOW},
@@ -471,6 +533,8 @@ int main(int argc, char **argv)
 		{"delete-token", no_argument, NULL, DELETE},
 		{"import", required_argument, NULL, IMPORT},
 		{"id", required_argument, NULL, O_ID},
+		{"device-info", no_argument, NULL, DEVINFO},
+		{"self-test", no_argument, NULL, SELFTEST},
 		{"help", no_argument, NULL, HELP},
 		{"version", no_argument, NULL, VERSION},
 		{"slot", required_argument, NULL, O_SLOT},
@@ -487,7 +551,7 @@ int main(int argc, char **argv)
 	const char *import_path = NULL, *id = NULL;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case SHOW: case INIT: case DELETE: case IMPORT: case HELP: case VERSION:
+		case SHOW: case INIT: case DELETE: case IMPORT: case HELP: case VERSION: case DEVINFO: case SELFTEST:
 			if (c == IMPORT)
 				import_path = optarg;
 			if (cmd && cmd != c) {
@@ -530,6 +594,8 @@ int main(int argc, char **argv)
 	case SHOW: ret = show_slots(); break;
 	case INIT: ret = init_token(slot, use_free, label, so_pin, pin); break;
 	case IMPORT: ret = import_key(import_path, slot, token, label, id, pin); break;
+	case DEVINFO: ret = device_info(); break;
+	case SELFTEST: ret = self_test(); break;
 	default: ret = delete_token(token, serial); break;
 	}
 	C_Finalize(NULL);

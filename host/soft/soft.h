@@ -19,4 +19,9 @@ extern struct soft_indexes soft_idx;
 
 const struct ltc_hash_descriptor *soft_hash_desc(fhsm_hash_alg alg);
 
+/* fhsm_cipher_new without the fabric: the fabric's own fallback uses it. */
+#include "fhsm/cipher.h"
+fhsm_err soft_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
+			 size_t key_len, const uint8_t *iv, unsigned ctr_bits, fhsm_cipher_ctx **out);
+
 #endif

@@ -4,6 +4,8 @@
 #include <string.h>
 #include "fhsm/cipher.h"
 #include "soft.h"
+#include "fhsm/fabric.h"
+#include "../fabric/fabric_internal.h"
 
 size_t fhsm_block_size(fhsm_block_cipher c)
 {
@@ -36,6 +38,12 @@ struct fhsm_cipher_ctx {
 	fhsm_cipher_mode mode;
 	bool encrypt;
 	size_t block;
+	/* AES with a fabric attached: updates of whole blocks may run there. The
+	 * LibTomCrypt state stays the source of truth for the chaining value. */
+	bool fabric, unaligned;
+	unsigned ctr_bits;
+	size_t key_len;
+	uint8_t key[32];
 	union {
 		symmetric_ECB ecb;
 		symmetric_CBC cbc;
@@ -43,7 +51,7 @@ struct fhsm_cipher_ctx {
 	} u;
 };
 
-fhsm_err fhsm_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
+fhsm_err soft_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
 			 size_t key_len, const uint8_t *iv, unsigned ctr_bits, fhsm_cipher_ctx **out)
 {
 	uint8_t k3[24];
@@ -82,6 +90,80 @@ fhsm_err fhsm_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encryp
 	return FHSM_OK;
 }
 
+fhsm_err fhsm_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,
+			 size_t key_len, const uint8_t *iv, unsigned ctr_bits, fhsm_cipher_ctx **out)
+{
+	fhsm_err err = soft_cipher_new(c, mode, encrypt, key, key_len, iv, ctr_bits, out);
+	if (err == FHSM_OK && c == FHSM_BLOCK_AES && fhsm_fabric_attached()) {
+		fhsm_cipher_ctx *ctx = *out;
+		ctx->fabric = true;
+		ctx->ctr_bits = ctr_bits;
+		ctx->key_len = key_len;
+		memcpy(ctx->key, key, key_len);
+	}
+	return err;
+}
+
+/* Adds n to the low `bits` of a big-endian counter block, as LibTomCrypt's CTR does. */
+static void ctr_add(uint8_t ctr[16], unsigned bits, uint64_t n)
+{
+	for (int i = 15; i >= 16 - (int)(bits / 8) && n; i--) {
+		n += ctr[i];
+		ctr[i] = (uint8_t)n;
+		n >>= 8;
+	}
+}
+
+/* The next counter block: LibTomCrypt keeps the counter of the block its pad
+ * came from, and a used-up pad (padlen 16) means the next one is counter + 1. */
+static void ctr_next(const fhsm_cipher_ctx *ctx, uint8_t iv[16])
+{
+	memcpy(iv, ctx->u.ctr.ctr, 16);
+	if (ctx->u.ctr.padlen == 16)
+		ctr_add(iv, ctx->ctr_bits, 1);
+}
+
+/* Whole blocks on the fabric. FHSM_ERR_DEVICE: not taken, run soft. */
+static fhsm_err fabric_update(fhsm_cipher_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
+{
+	if (len % 16 || (ctx->mode == FHSM_MODE_CTR && ctx->unaligned) ||
+	    !fabric_worth_it(FHSM_ENG_AES, len))
+		return FHSM_ERR_DEVICE;
+	uint8_t iv[16] = { 0 };
+	unsigned mode = FHSM_AES_MODE_ECB;
+	if (ctx->mode == FHSM_MODE_CBC) {
+		mode = FHSM_AES_MODE_CBC;
+		memcpy(iv, ctx->u.cbc.IV, 16);
+	} else if (ctx->mode == FHSM_MODE_CTR) {
+		mode = FHSM_AES_MODE_CTR;
+		ctr_next(ctx, iv);
+		/* The fabric counts with all 128 bits: the same as PKCS#11's low
+		 * ctr_bits while they do not wrap (checked on the low 64 bits; wider
+		 * counters that would carry past bit 63 also go soft). */
+		if (ctx->ctr_bits < 128) {
+			unsigned bits = ctx->ctr_bits < 64 ? ctx->ctr_bits : 64;
+			uint64_t low = 0, n = len / 16;
+			for (unsigned i = 16 - bits / 8; i < 16; i++)
+				low = low << 8 | iv[i];
+			uint64_t room = bits == 64 ? ~low : (1ull << bits) - 1 - low; /* blocks until a wrap */
+			if (n > room) {
+				fabric_count_fallback(FHSM_FB_UNSUPPORTED);
+				return FHSM_ERR_DEVICE;
+			}
+		}
+	}
+	fhsm_err err = fhsm_fabric_aes(ctx->key, ctx->key_len, mode, !ctx->encrypt, iv, in, len, out, NULL);
+	if (err == FHSM_OK) {
+		/* Hand the advanced chaining value back to LibTomCrypt. */
+		if (ctx->mode == FHSM_MODE_CBC)
+			memcpy(ctx->u.cbc.IV, iv, 16);
+		else if (ctx->mode == FHSM_MODE_CTR && ctr_setiv(iv, 16, &ctx->u.ctr) != CRYPT_OK)
+			err = FHSM_ERR_PROVIDER;
+	}
+	fhsm_wipe(iv, sizeof iv);
+	return err;
+}
+
 fhsm_err fhsm_cipher_update(fhsm_cipher_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
 {
 	int rc;
@@ -89,6 +171,13 @@ fhsm_err fhsm_cipher_update(fhsm_cipher_ctx *ctx, const uint8_t *in, size_t len,
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->fabric) {
+		fhsm_err err = fabric_update(ctx, in, len, out);
+		if (err != FHSM_ERR_DEVICE)
+			return err;
+		if (len % 16)
+			ctx->unaligned = true;
+	}
 	switch (ctx->mode) {
 	case FHSM_MODE_ECB:
 		rc = ctx->encrypt ? ecb_encrypt(in, out, len, &ctx->u.ecb) : ecb_decrypt(in, out, len, &ctx->u.ecb);

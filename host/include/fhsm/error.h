@@ -14,7 +14,8 @@ extern "C" {
 	X(FHSM_ERR_AUTH, "authentication failed (wrong key or tampered data)") \
 	X(FHSM_ERR_RNG, "random source failed") \
 	X(FHSM_ERR_PROVIDER, "crypto provider failed") \
-	X(FHSM_ERR_BUFFER, "output buffer too small (the needed size is returned)")
+	X(FHSM_ERR_BUFFER, "output buffer too small (the needed size is returned)") \
+	X(FHSM_ERR_DEVICE, "fabric device unavailable (none attached, down or gone)")
 
 typedef enum {
 #define FHSM_ERROR_ENUM(name, text) name,
