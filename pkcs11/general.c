@@ -96,7 +96,7 @@ static CK_RV attach_fabric(void)
 		return CKR_GENERAL_ERROR;
 	}
 	struct fhsm_fabric_stats st;
-	fhsm_fabric_stats(&st);
+	fhsm_fabric_read_stats(&st);
 	if (!st.up)
 		p11_log(P11_LOG_WARNING, "backend = sim: the fabric does not answer; running on software");
 	for (int k = 1; k < FHSM_ENG_KINDS; k++)

@@ -469,7 +469,7 @@ static const char *const kind_names[FHSM_ENG_KINDS] = { "-", "aes", "sha256", "m
 static int device_info(void)
 {
 	struct fhsm_fabric_stats st;
-	fhsm_fabric_stats(&st);
+	fhsm_fabric_read_stats(&st);
 	if (!st.attached) {
 		printf("No fabric device attached (backend = %s): everything runs on the soft provider.\n",
 		       p11.cfg.backend == P11_BACKEND_SOFT ? "soft" : "auto, no board found");
@@ -515,7 +515,7 @@ static int self_test(void)
 	}
 	fhsm_err err = fhsm_fabric_self_test();
 	struct fhsm_fabric_stats st;
-	fhsm_fabric_stats(&st);
+	fhsm_fabric_read_stats(&st);
 	for (int k = 1; k < FHSM_ENG_KINDS; k++)
 		printf("%-8s %u engine(s): %s\n", kind_names[k], st.engines[k],
 		       st.kat[k] == 1 ? "pass" : st.kat[k] == 0 ? "FAIL" : "not present");

@@ -646,7 +646,7 @@ bool fhsm_fabric_attached(void)
 	return __atomic_load_n(&dev.attached, __ATOMIC_ACQUIRE);
 }
 
-void fhsm_fabric_stats(struct fhsm_fabric_stats *out)
+void fhsm_fabric_read_stats(struct fhsm_fabric_stats *out)
 {
 	pthread_mutex_lock(&dev.mu);
 	*out = dev.st;

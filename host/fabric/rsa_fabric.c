@@ -50,6 +50,14 @@ fhsm_err fabric_rsa_op(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_
 {
 	if (!fabric_worth_it(FHSM_ENG_MODEXP, bytes))
 		return FHSM_ERR_DEVICE;
+	/* The largest exponentiation: N itself, or a CRT half. */
+	unsigned long top = private_op ? mp_count_bits(k->p) > mp_count_bits(k->q) ? mp_count_bits(k->p)
+										     : mp_count_bits(k->q)
+				       : mp_count_bits(k->N);
+	if (top > fabric_modexp_bits()) {
+		fabric_count_fallback(FHSM_FB_TOO_LARGE);
+		return FHSM_ERR_DEVICE;
+	}
 	static struct fhsm_modexp zero;
 	struct fhsm_modexp *m1 = malloc(sizeof *m1), *m2 = malloc(sizeof *m2);
 	void *c = NULL, *r = NULL, *rinv = NULL, *cb = NULL, *a = NULL, *b = NULL, *h = NULL;

@@ -91,7 +91,7 @@ bool fhsm_fabric_attached(void);
 /* In a child after fork(): drops the parent's device without touching its
  * threads (they do not exist here) so that a new attach can start afresh. */
 void fhsm_fabric_forget(void);
-void fhsm_fabric_stats(struct fhsm_fabric_stats *out);
+void fhsm_fabric_read_stats(struct fhsm_fabric_stats *out);
 /* Re-runs the known-answer tests of every engine kind; FHSM_OK when all pass. */
 fhsm_err fhsm_fabric_self_test(void);
 
