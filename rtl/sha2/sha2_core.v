@@ -13,6 +13,10 @@
 // pulses when the last word has been read: from the next cycle on the source
 // may reuse the buffer, while the core still runs the remaining rounds.
 // digest_o holds H0..H7 (H0 in the top bits) once blk_ready_o is high again.
+// EXT_IV = 1 (the fabric's stateless SHA256 jobs): blk_init_i starts from the
+// chaining value on iv_i (H0 in the top bits, held until the block is taken)
+// instead of the standard IV; mode_i is then unused. EXT_IV = 0 (default,
+// sha2_wrap): iv_i is unused.
 //
 // Timing: 1 load cycle + ROUNDS round cycles + 1 final-add cycle per block,
 // i.e. 66 cycles per block for SHA-256 and 82 for SHA-512, back to back.
@@ -27,7 +31,8 @@
 // Area: the 16-word schedule window is a plain shift register (no load mux:
 // block words enter it one per round, like computed words).
 module sha2_core #(
-  parameter integer WORD = 32
+  parameter integer WORD   = 32,
+  parameter integer EXT_IV = 0
 ) (
   input  wire                 clk,
   input  wire                 rst_n,
@@ -35,6 +40,7 @@ module sha2_core #(
   output wire                 blk_ready_o,
   input  wire                 blk_init_i,
   input  wire                 mode_i,
+  input  wire [8*WORD-1:0]    iv_i,
   output wire [3:0]           blk_raddr_o,
   input  wire [WORD-1:0]      blk_rdata_i,
   output wire                 blk_release_o,
@@ -55,11 +61,12 @@ module sha2_core #(
   reg               idle_q;        // st_q == ST_IDLE
   reg               ublk_q;        // W[t+1] comes from the block (load, rounds 0..14)
 
-  wire [8*WORD-1:0] iv;
+  wire [8*WORD-1:0] iv, iv_std;
   wire [WORD-1:0]   k_q;
   reg  [6:0]        k_addr;
 
-  sha2_iv #(.WORD(WORD)) u_iv (.mode_i(mode_i), .iv_o(iv));
+  sha2_iv #(.WORD(WORD)) u_iv (.mode_i(mode_i), .iv_o(iv_std));
+  assign iv = (EXT_IV != 0) ? iv_i : iv_std;
 
   generate
     if (WORD == 64) begin : g_k512

@@ -57,7 +57,7 @@ module sha2_wrap #(
   sha2_core #(.WORD(WORD)) u_core (
     .clk(clk), .rst_n(rst_n),
     .blk_valid_i(full_q[ch_q]), .blk_ready_o(core_ready),
-    .blk_init_i(first_q), .mode_i(mode_q),
+    .blk_init_i(first_q), .mode_i(mode_q), .iv_i({8*WORD{1'b0}}),
     .blk_raddr_o(core_raddr), .blk_rdata_i(core_rdata), .blk_release_o(core_release),
     .digest_o(dig_o), .cycles_o(cycles_o)
   );
