@@ -65,8 +65,32 @@ static void abandon_parent_state(void)
 	fhsm_fabric_forget(); /* its threads stayed in the parent */
 }
 
+/* Which engine served what, for the log (the demo prints it). */
+static void report_fabric(void)
+{
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_read_stats(&st);
+	if (!st.attached)
+		return;
+	static const char *const names[FHSM_ENG_KINDS] = { "-", "aes", "sha256", "modexp" };
+	for (int k = 1; k < FHSM_ENG_KINDS; k++) {
+		uint64_t jobs = 0, cycles = 0;
+		for (int i = 0; i < FHSM_MAX_ENGINES; i++)
+			jobs += st.jobs[k][i], cycles += st.cycles[k][i];
+		if (jobs || st.soft_jobs[k])
+			p11_log(P11_LOG_INFO, "fabric (%s): %s: %llu jobs on %u engine(s), %llu cycles; %llu in software",
+				st.transport, names[k], (unsigned long long)jobs, st.engines[k],
+				(unsigned long long)cycles, (unsigned long long)st.soft_jobs[k]);
+	}
+	for (int r = 0; r < FHSM_FB_COUNT; r++)
+		if (st.fallback[r])
+			p11_log(P11_LOG_INFO, "fabric: %llu job(s) in software: %s", (unsigned long long)st.fallback[r],
+				fhsm_fallback_text(r));
+}
+
 static void teardown(void)
 {
+	report_fabric();
 	fhsm_fabric_detach();
 	p11_sessions_free();
 	p11_slots_free();

@@ -19,6 +19,21 @@ extern struct soft_indexes soft_idx;
 
 const struct ltc_hash_descriptor *soft_hash_desc(fhsm_hash_alg alg);
 
+/* SHA-256/224 with a fabric attached: input gathers here and goes out a full
+ * job at a time (callers like pkcs11-tool update 64 bytes at a time, far too
+ * little to pay for a frame each), compressed on LibTomCrypt's own state so
+ * that its padding finishes the hash. buf is NULL when not in use. */
+#define SOFT_GATHER_BYTES 1024 /* = FHSM_SHA256_MAX_BLOCKS * 64 */
+struct soft_gather {
+	uint8_t *buf;
+	size_t n;
+};
+fhsm_err soft_gather_start(struct soft_gather *g, fhsm_hash_alg alg);
+fhsm_err soft_gather_update(struct soft_gather *g, hash_state *st, const uint8_t *p, size_t len);
+/* Hashes what is left in software and stops gathering. */
+fhsm_err soft_gather_end(struct soft_gather *g, hash_state *st);
+void soft_gather_free(struct soft_gather *g);
+
 /* fhsm_cipher_new without the fabric: the fabric's own fallback uses it. */
 #include "fhsm/cipher.h"
 fhsm_err soft_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,

@@ -322,6 +322,7 @@ void fhsm_aead_free(fhsm_aead_ctx *ctx)
 struct fhsm_mac_ctx {
 	fhsm_mac_kind kind;
 	size_t size;
+	struct soft_gather g; /* HMAC-SHA-256/224: the inner hash's bulk on the fabric */
 	union {
 		hmac_state hmac;
 		omac_state omac;
@@ -346,6 +347,8 @@ fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t ke
 	if (kind == FHSM_MAC_HMAC) {
 		ctx->size = fhsm_hash_size((fhsm_hash_alg)alg);
 		rc = hmac_init(&ctx->u.hmac, soft_idx.hash[alg], key_len ? key : empty, key_len);
+		if (rc == CRYPT_OK && soft_gather_start(&ctx->g, (fhsm_hash_alg)alg) != FHSM_OK)
+			rc = CRYPT_MEM;
 	} else {
 		ctx->size = fhsm_block_size((fhsm_block_cipher)alg);
 		const uint8_t *k = key_for((fhsm_block_cipher)alg, key, &key_len, k3);
@@ -371,6 +374,8 @@ fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len)
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->g.buf) /* hmac_process is the inner hash's process */
+		return soft_gather_update(&ctx->g, &ctx->u.hmac.md, data, len);
 	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_process(&ctx->u.hmac, data, len) : omac_process(&ctx->u.omac, data, len);
 	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
@@ -380,6 +385,8 @@ fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out)
 	if (!ctx || !out)
 		return FHSM_ERR_ARGS;
 	unsigned long n = ctx->size;
+	if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->u.hmac.md) != FHSM_OK)
+		return FHSM_ERR_PROVIDER;
 	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_done(&ctx->u.hmac, out, &n) : omac_done(&ctx->u.omac, out, &n);
 	if (ctx->kind == FHSM_MAC_HMAC)
 		ctx->u.hmac.key = NULL; /* hmac_done freed it (without clearing the pointer) */
@@ -397,6 +404,7 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx)
 		XFREE(ctx->u.hmac.key);
 		ctx->u.hmac.key = NULL;
 	}
+	soft_gather_free(&ctx->g);
 	fhsm_wipe(ctx, sizeof(*ctx));
 	free(ctx);
 }

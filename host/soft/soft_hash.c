@@ -1,39 +1,87 @@
 #include <stdlib.h>
+#include <string.h>
 #include "soft.h"
 #include "fhsm/fabric.h"
 #include "../fabric/fabric_internal.h"
 
 struct fhsm_hash_ctx {
 	const struct ltc_hash_descriptor *desc;
-	bool fabric; /* SHA-256/224 with a fabric attached: whole blocks may go there */
+	struct soft_gather g; /* SHA-256/224 with a fabric attached */
 	hash_state st;
 };
 
-/* Whole blocks through the fabric's SHA-256 engine, on LibTomCrypt's own state
- * (chaining value and length), so its padding finishes the hash either way.
- * Returns the bytes consumed (0: none, all soft). */
-static size_t fabric_update(fhsm_hash_ctx *ctx, const uint8_t *p, size_t len)
+/* Compresses the gathered blocks on the fabric (or, if it cannot, in software
+ * inside the driver), on LibTomCrypt's own state (chaining value and length),
+ * so that its padding finishes the hash either way. */
+static fhsm_err flush_blocks(hash_state *st, struct soft_gather *g)
 {
-	struct sha256_state *s = &ctx->st.sha256;
-	if (len < 64 || !fabric_worth_it(FHSM_ENG_SHA256, len))
-		return 0;
-	size_t head = 0;
-	if (s->curlen) { /* complete the buffered block in software first */
-		head = 64 - s->curlen;
-		if (ctx->desc->process(&ctx->st, p, head) != CRYPT_OK)
-			return 0;
-	}
-	size_t nblocks = (len - head) / 64;
+	struct sha256_state *s = &st->sha256;
+	size_t nblocks = g->n / 64;
 	uint32_t h[8];
 	for (int i = 0; i < 8; i++)
 		h[i] = (uint32_t)s->state[i];
-	if (fhsm_fabric_sha256_blocks(h, p + head, nblocks, NULL) != FHSM_OK)
-		return head;
-	for (int i = 0; i < 8; i++)
-		s->state[i] = h[i];
-	s->length += (ulong64)nblocks * 512u;
+	fhsm_err err = fhsm_fabric_sha256_blocks(h, g->buf, nblocks, NULL);
+	if (err == FHSM_OK) {
+		for (int i = 0; i < 8; i++)
+			s->state[i] = h[i];
+		s->length += (ulong64)nblocks * 512u;
+		g->n = 0;
+	}
 	fhsm_wipe(h, sizeof h);
-	return head + nblocks * 64;
+	return err;
+}
+
+fhsm_err soft_gather_start(struct soft_gather *g, fhsm_hash_alg alg)
+{
+	g->n = 0;
+	g->buf = NULL;
+	if ((alg != FHSM_HASH_SHA256 && alg != FHSM_HASH_SHA224) || !fhsm_fabric_attached())
+		return FHSM_OK;
+	g->buf = malloc(SOFT_GATHER_BYTES);
+	return g->buf ? FHSM_OK : FHSM_ERR_NOMEM;
+}
+
+fhsm_err soft_gather_update(struct soft_gather *g, hash_state *st, const uint8_t *p, size_t len)
+{
+	const struct ltc_hash_descriptor *d = &sha256_desc; /* SHA-224 shares its process */
+	while (len) {
+		size_t n = SOFT_GATHER_BYTES - g->n;
+		if (n > len)
+			n = len;
+		memcpy(g->buf + g->n, p, n);
+		g->n += n;
+		p += n;
+		len -= n;
+		if (g->n < SOFT_GATHER_BYTES)
+			continue;
+		if (fabric_worth_it(FHSM_ENG_SHA256, g->n) && flush_blocks(st, g) == FHSM_OK)
+			continue;
+		/* Software from here on. */
+		fhsm_err err = soft_gather_end(g, st);
+		if (err != FHSM_OK)
+			return err;
+		return len && d->process(st, p, len) != CRYPT_OK ? FHSM_ERR_PROVIDER : FHSM_OK;
+	}
+	return FHSM_OK;
+}
+
+fhsm_err soft_gather_end(struct soft_gather *g, hash_state *st)
+{
+	fhsm_err err = FHSM_OK;
+	if (g->n && sha256_desc.process(st, g->buf, g->n) != CRYPT_OK)
+		err = FHSM_ERR_PROVIDER;
+	soft_gather_free(g);
+	return err;
+}
+
+void soft_gather_free(struct soft_gather *g)
+{
+	if (g->buf) {
+		fhsm_wipe(g->buf, SOFT_GATHER_BYTES);
+		free(g->buf);
+	}
+	g->buf = NULL;
+	g->n = 0;
 }
 
 size_t fhsm_hash_size(fhsm_hash_alg alg)
@@ -51,8 +99,12 @@ fhsm_err fhsm_hash_new(fhsm_hash_alg alg, fhsm_hash_ctx **out)
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
 	ctx->desc = d;
-	ctx->fabric = (alg == FHSM_HASH_SHA256 || alg == FHSM_HASH_SHA224) && fhsm_fabric_attached();
+	if (soft_gather_start(&ctx->g, alg) != FHSM_OK) {
+		free(ctx);
+		return FHSM_ERR_NOMEM;
+	}
 	if (d->init(&ctx->st) != CRYPT_OK) {
+		soft_gather_free(&ctx->g);
 		free(ctx);
 		return FHSM_ERR_PROVIDER;
 	}
@@ -66,13 +118,8 @@ fhsm_err fhsm_hash_update(fhsm_hash_ctx *ctx, const void *data, size_t len)
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
-	if (ctx->fabric) {
-		size_t done = fabric_update(ctx, data, len);
-		data = (const uint8_t *)data + done;
-		len -= done;
-		if (len == 0)
-			return FHSM_OK;
-	}
+	if (ctx->g.buf)
+		return soft_gather_update(&ctx->g, &ctx->st, data, len);
 	return ctx->desc->process(&ctx->st, data, len) == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
@@ -80,6 +127,8 @@ fhsm_err fhsm_hash_final(fhsm_hash_ctx *ctx, uint8_t *out)
 {
 	if (!ctx || !out)
 		return FHSM_ERR_ARGS;
+	if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->st) != FHSM_OK) /* the tail, in software */
+		return FHSM_ERR_PROVIDER;
 	return ctx->desc->done(&ctx->st, out) == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
@@ -87,6 +136,7 @@ void fhsm_hash_free(fhsm_hash_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	soft_gather_free(&ctx->g);
 	fhsm_wipe(ctx, sizeof(*ctx));
 	free(ctx);
 }

@@ -208,6 +208,34 @@ TEST_P(Fabric, Sha256AgainstLibTomCrypt)
 	}
 }
 
+// HMAC-SHA-256 fed 64 bytes at a time (as pkcs11-tool does): the inner hash's
+// bulk gathers into whole jobs for the fabric.
+TEST_P(Fabric, HmacSha256SmallUpdatesAgainstLibTomCrypt)
+{
+	register_hash(&sha256_desc);
+	std::mt19937 rng(8);
+	for (size_t len : {0u, 63u, 1024u, 3000u, 10000u}) {
+		std::vector<uint8_t> m(len), key(1 + rng() % 100);
+		for (auto &b : m) b = (uint8_t)rng();
+		for (auto &b : key) b = (uint8_t)rng();
+		fhsm_mac_ctx *ctx;
+		ASSERT_EQ(fhsm_mac_new(FHSM_MAC_HMAC, FHSM_HASH_SHA256, key.data(), key.size(), &ctx), FHSM_OK);
+		for (size_t off = 0; off < len; off += 64)
+			ASSERT_EQ(fhsm_mac_update(ctx, m.data() + off, std::min<size_t>(64, len - off)), FHSM_OK);
+		uint8_t got[32], want[32];
+		unsigned long wl = sizeof want;
+		ASSERT_EQ(fhsm_mac_final(ctx, got), FHSM_OK);
+		fhsm_mac_free(ctx);
+		static const uint8_t none[1] = {0};
+		ASSERT_EQ(hmac_memory(find_hash("sha256"), key.data(), key.size(), len ? m.data() : none, len, want, &wl),
+			  CRYPT_OK);
+		EXPECT_EQ(hex(got, 32), hex(want, 32)) << "length " << len;
+	}
+	if (GetParam() == SIM) {
+		EXPECT_EQ(fabric_jobs(FHSM_ENG_SHA256), 1u + 2u + 9u) << "whole 1 KiB jobs only";
+	}
+}
+
 TEST_P(Fabric, ModexpAgainstGmp)
 {
 	gmp_randstate_t rs;
