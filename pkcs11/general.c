@@ -77,9 +77,11 @@ static void report_fabric(void)
 		uint64_t jobs = 0, cycles = 0;
 		for (int i = 0; i < FHSM_MAX_ENGINES; i++)
 			jobs += st.jobs[k][i], cycles += st.cycles[k][i];
+		jobs -= st.kat_jobs[k];
 		if (jobs || st.soft_jobs[k])
-			p11_log(P11_LOG_INFO, "fabric (%s): %s: %llu jobs on %u engine(s), %llu cycles; %llu in software",
-				st.transport, names[k], (unsigned long long)jobs, st.engines[k],
+			p11_log(P11_LOG_INFO, "fabric (%s): %s: %llu jobs (+%llu known-answer) on %u engine(s), "
+				"%llu cycles; %llu jobs in software", st.transport, names[k],
+				(unsigned long long)jobs, (unsigned long long)st.kat_jobs[k], st.engines[k],
 				(unsigned long long)cycles, (unsigned long long)st.soft_jobs[k]);
 	}
 	for (int r = 0; r < FHSM_FB_COUNT; r++)

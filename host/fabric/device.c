@@ -509,6 +509,7 @@ static void run_kats(void)
 				pass = false;
 		}
 		pthread_mutex_lock(&dev.mu);
+		dev.st.kat_jobs[kind] += n;
 		dev.st.kat[kind] = pass;
 		dev.kind_ok[kind] = pass;
 		pthread_mutex_unlock(&dev.mu);

@@ -75,6 +75,7 @@ struct fhsm_fabric_stats {
 	uint64_t jobs[4][FHSM_MAX_ENGINES];   /* fabric jobs per engine */
 	uint64_t cycles[4][FHSM_MAX_ENGINES]; /* engine cycles per engine */
 	uint64_t soft_jobs[4];		/* jobs of that kind run by the soft provider */
+	uint64_t kat_jobs[4];		/* of the fabric jobs: known-answer tests */
 	uint64_t fallback[FHSM_FB_COUNT];
 	uint64_t frames_sent, writes, bytes_sent, bytes_received;
 	uint64_t retries, timeouts, bad_frames, error_status, stale_responses;
