@@ -1,6 +1,7 @@
 /* fhsm-bench: PKCS#11 benchmarks against any module, side by side.
  *
  *   fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects 1000,10000]
+ *   fhsm-bench --fabric [--fmax MHZ]     (the simulated fabric: cycles per job, bench_fabric.c)
  *
  * Each module is dlopened and set up as an application would: a token is initialized
  * in its free slot (the token directory comes from the module's own configuration:
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <pthread.h>
 #include "bench_raw.h"
+#include "bench_fabric.h"
 #include <time.h>
 
 #define CRYPTOKI_COMPAT 1
@@ -484,14 +486,17 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'}, {"vs", required_argument, NULL, 'v'},
 		{"seconds", required_argument, NULL, 's'}, {"objects", required_argument, NULL, 'o'},
-		{"no-crypto", no_argument, NULL, 'n'}, {"raw", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+		{"no-crypto", no_argument, NULL, 'n'}, {"raw", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+		{"fabric", no_argument, NULL, 'f'}, {"fmax", required_argument, NULL, 'F'}, {NULL, 0, NULL, 0},
 	};
 	struct module mods[2] = {{0}};
 	int nmods = 0, c;
 	double seconds = 2.0;
 	size_t counts[8] = {1000, 10000};
 	int ncounts = 2;
-	bool crypto = true, raw = false;
+	bool crypto = true, raw = false, fabric = false;
+	/* nextpnr's Fmax of the fabric top with one engine of each kind on UP5K (rtl/README.md). */
+	double fmax = FABRIC_FMAX_UP5K_MHZ;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mods[0].path = optarg; break;
@@ -499,16 +504,21 @@ int main(int argc, char **argv)
 		case 's': seconds = atof(optarg); break;
 		case 'n': crypto = false; break;
 		case 'r': raw = true; break;
+		case 'f': fabric = true; break;
+		case 'F': fmax = atof(optarg); break;
 		case 'o':
 			ncounts = 0;
 			for (char *tok = strtok(optarg, ","); tok && ncounts < 8; tok = strtok(NULL, ","))
 				counts[ncounts++] = strtoul(tok, NULL, 10);
 			break;
 		default:
-			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto] [--raw]\n");
+			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto] [--raw]\n"
+			       "       fhsm-bench --fabric [--fmax MHZ]\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
+	if (fabric)
+		return fmax > 0 ? fabric_bench(fmax) : 2;
 	if (!mods[0].path || seconds <= 0) {
 		fprintf(stderr, "fhsm-bench: --module is required (see --help)\n");
 		return 2;

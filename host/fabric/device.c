@@ -163,6 +163,8 @@ static void pump_locked(void)
 	for (int kind = 0; kind < FHSM_ENG_KINDS; kind++) {
 		/* INFO (kind NONE) needs no engine: one at a time. */
 		unsigned limit = kind == FHSM_ENG_NONE ? 1 : dev.st.engines[kind];
+		if (dev.cfg.max_engines && limit > dev.cfg.max_engines)
+			limit = dev.cfg.max_engines;
 		while (dev.head[kind] && dev.inflight[kind] < limit) {
 			struct fhsm_job *job = dev.head[kind];
 			size_t need = fhsm_frame_request_size(job->len);

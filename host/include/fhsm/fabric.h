@@ -36,6 +36,7 @@ struct fhsm_fabric_config {
 	unsigned cycles_per_ms;	/* device speed the deadlines assume (0: from INFO's clock) */
 	unsigned retries;	/* resends of a job before the device is marked down */
 	bool no_batching;	/* one frame per transport write (for the benchmark) */
+	unsigned max_engines;	/* use at most this many engines of a kind (0: all; for the benchmark) */
 	size_t min_bytes[4];	/* per engine kind: smaller jobs stay soft (link costs more) */
 	struct fhsm_link_faults faults;
 };
