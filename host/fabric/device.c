@@ -22,7 +22,11 @@
 
 static struct {
 	pthread_mutex_t mu;
-	bool attached, up, stop;
+	/* link: the transport moves bytes (INFO and KAT jobs may run);
+	 * up: the link is up and the device passed INFO and its KATs (user jobs run). */
+	bool attached, link, up, stop;
+	pthread_t health;
+	bool has_health;
 	struct fhsm_fabric_config cfg;
 	fhsm_transport *t;
 	pthread_t reader;
@@ -158,7 +162,7 @@ static void pump_locked(void)
 {
 	static uint8_t batch[4 * (FHSM_MAX_PAYLOAD + 16)];
 	size_t used = 0;
-	if (!dev.up)
+	if (!dev.link)
 		return;
 	for (int kind = 0; kind < FHSM_ENG_KINDS; kind++) {
 		/* INFO (kind NONE) needs no engine: one at a time. */
@@ -220,6 +224,7 @@ static struct fhsm_job *orphans;
 
 static void mark_down_locked(void)
 {
+	dev.link = false;
 	dev.up = false;
 	for (unsigned t = 0; t < NTAGS; t++) {
 		struct fhsm_job *job = dev.tags[t];
@@ -284,9 +289,9 @@ void fhsm_job_submit(struct fhsm_job *job)
 	enum fhsm_fallback_reason why = FHSM_FB_COUNT;
 	if (!dev.attached)
 		why = FHSM_FB_NO_DEVICE;
-	else if (!dev.up)
+	else if (job->probe ? !dev.link : !dev.up)
 		why = FHSM_FB_DEVICE_DOWN;
-	else if (kind != FHSM_ENG_NONE && !dev.kind_ok[kind])
+	else if (kind != FHSM_ENG_NONE && !job->probe && !dev.kind_ok[kind])
 		why = FHSM_FB_NO_ENGINE;
 	else if (job->len > dev.st.max_payload || !fits_locked(job))
 		why = FHSM_FB_TOO_LARGE;
@@ -385,7 +390,7 @@ static struct fhsm_job *on_response(const fhsm_response *r)
 static void check_deadlines_locked(void)
 {
 	uint64_t now = now_ms();
-	for (unsigned t = 0; t < NTAGS && dev.up; t++) {
+	for (unsigned t = 0; t < NTAGS && dev.link; t++) {
 		struct fhsm_job *job = dev.tags[t];
 		if (job && job->deadline_ms < now) {
 			dev.st.timeouts++;
@@ -407,7 +412,7 @@ static void *reader(void *arg)
 		long n = dev.t->ops->recv(dev.t, buf, sizeof buf, POLL_MS);
 		pthread_mutex_lock(&dev.mu);
 		if (n < 0) {
-			if (dev.up)
+			if (dev.link)
 				mark_down_locked();
 			pthread_mutex_unlock(&dev.mu);
 			adopt_orphans();
@@ -432,7 +437,7 @@ static void *reader(void *arg)
 			}
 		}
 		dev.st.bad_frames = dev.rx.bad_frames;
-		if (dev.up)
+		if (dev.link)
 			check_deadlines_locked();
 		pump_locked();
 		pthread_mutex_unlock(&dev.mu);
@@ -454,7 +459,7 @@ static unsigned be(const uint8_t *p, unsigned n)
 static fhsm_err query_info(void)
 {
 	uint8_t info[FHSM_INFO_BYTES];
-	struct fhsm_job job = { .op = FHSM_OP_INFO, .out = info, .out_len = sizeof info };
+	struct fhsm_job job = { .op = FHSM_OP_INFO, .out = info, .out_len = sizeof info, .probe = true };
 	fhsm_err err = fhsm_job_run(&job);
 	if (err != FHSM_OK)
 		return err;
@@ -491,7 +496,6 @@ static void run_kats(void)
 	for (int kind = 1; kind < FHSM_ENG_KINDS; kind++) {
 		pthread_mutex_lock(&dev.mu);
 		unsigned n = dev.st.engines[kind];
-		dev.kind_ok[kind] = n > 0; /* let the KAT jobs through */
 		pthread_mutex_unlock(&dev.mu);
 		if (!n)
 			continue; /* kat stays -1: not run */
@@ -500,6 +504,7 @@ static void run_kats(void)
 		bool pass = true;
 		for (unsigned i = 0; i < n; i++) {
 			pass &= fabric_kat_prepare(kind, fabric_modexp_w(), &kats[i]);
+			kats[i].job.probe = true;
 			jobs[i] = &kats[i].job;
 		}
 		if (pass)
@@ -516,6 +521,57 @@ static void run_kats(void)
 		dev.kind_ok[kind] = pass;
 		pthread_mutex_unlock(&dev.mu);
 	}
+}
+
+/* INFO then the KATs; up when both went through on a live link. */
+static void bring_up(void)
+{
+	if (query_info() == FHSM_OK) {
+		run_kats();
+		pthread_mutex_lock(&dev.mu);
+		dev.up = dev.link;
+		pthread_mutex_unlock(&dev.mu);
+	} else {
+		pthread_mutex_lock(&dev.mu);
+		if (dev.link)
+			mark_down_locked();
+		pthread_mutex_unlock(&dev.mu);
+	}
+	adopt_orphans();
+}
+
+/* For transports that can reconnect (a board unplugged and plugged back):
+ * looks for the device again every probe_ms while the link is down; a device
+ * that answers passes INFO and its KATs before it serves again. */
+static void *health(void *arg)
+{
+	(void)arg;
+	unsigned period = dev.cfg.probe_ms ? dev.cfg.probe_ms : 1000;
+	uint64_t next = now_ms() + period;
+	for (;;) {
+		struct timespec ts = { 0, 20 * 1000000L }; /* short naps: detach must not wait long */
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&dev.mu);
+		bool stop = dev.stop, link = dev.link;
+		pthread_mutex_unlock(&dev.mu);
+		if (stop)
+			break;
+		if (now_ms() < next)
+			continue;
+		next = now_ms() + period;
+		if (link || dev.t->ops->reopen(dev.t) != FHSM_OK)
+			continue;
+		pthread_mutex_lock(&dev.mu);
+		fhsm_rx_init(&dev.rx);
+		dev.link = true;
+		pthread_mutex_unlock(&dev.mu);
+		bring_up();
+		pthread_mutex_lock(&dev.mu);
+		if (dev.up)
+			dev.st.reconnects++;
+		pthread_mutex_unlock(&dev.mu);
+	}
+	return NULL;
 }
 
 fhsm_err fhsm_fabric_attach(const struct fhsm_fabric_config *cfg)
@@ -541,8 +597,15 @@ fhsm_err fhsm_fabric_attach(const struct fhsm_fabric_config *cfg)
 	case FHSM_TRANSPORT_NULL:
 		err = fhsm_transport_null_open(&t);
 		break;
-	default:
+	case FHSM_TRANSPORT_USB:
+#ifdef FHSM_HAVE_USB
+		err = fhsm_transport_usb_open(cfg, &t);
+#else
 		err = FHSM_ERR_UNSUPPORTED;
+#endif
+		break;
+	default:
+		err = FHSM_ERR_ARGS;
 	}
 	if (err != FHSM_OK)
 		return err;
@@ -555,45 +618,43 @@ fhsm_err fhsm_fabric_attach(const struct fhsm_fabric_config *cfg)
 	memset(dev.kind_ok, 0, sizeof dev.kind_ok);
 	fhsm_rx_init(&dev.rx);
 	dev.cfg = *cfg;
-	dev.cfg.trace = NULL; /* the caller's string; the transport has opened it */
+	dev.cfg.trace = NULL;	   /* the caller's strings: the transport has used them */
+	dev.cfg.usb_serial = NULL;
 	dev.t = t;
 	dev.st.transport = t->ops->name;
 	dev.st.max_payload = FHSM_REQ_HDR_BYTES; /* until INFO says */
 	for (int k = 0; k < FHSM_ENG_KINDS; k++)
 		dev.st.kat[k] = -1;
 	dev.attached = true;
-	dev.up = true;
+	dev.link = true;
+	dev.up = false;
 	dev.stop = false;
+	dev.has_health = false;
 	if (pthread_create(&dev.reader, NULL, reader, NULL) != 0) {
 		dev.attached = false;
 		pthread_mutex_unlock(&dev.mu);
 		t->ops->close(t);
 		return FHSM_ERR_DEVICE;
 	}
+	if (t->ops->reopen && pthread_create(&dev.health, NULL, health, NULL) == 0)
+		dev.has_health = true;
 	pthread_mutex_unlock(&dev.mu);
-	err = query_info();
-	if (err != FHSM_OK) {
-		pthread_mutex_lock(&dev.mu);
-		if (dev.up)
-			mark_down_locked();
-		pthread_mutex_unlock(&dev.mu);
-		adopt_orphans();
-		return FHSM_OK; /* attached but down: counters say why, jobs go soft */
-	}
-	run_kats();
+	/* A device that does not answer stays attached but down: the counters say
+	 * why, jobs go soft, and a reconnecting transport keeps looking. */
+	bring_up();
 	return FHSM_OK;
 }
 
 fhsm_err fhsm_fabric_self_test(void)
 {
 	pthread_mutex_lock(&dev.mu);
-	bool ok = dev.attached && dev.up;
+	bool ok = dev.attached && dev.link;
 	pthread_mutex_unlock(&dev.mu);
 	if (!ok)
 		return FHSM_ERR_DEVICE;
 	run_kats();
 	pthread_mutex_lock(&dev.mu);
-	fhsm_err err = dev.up ? FHSM_OK : FHSM_ERR_DEVICE;
+	fhsm_err err = dev.link ? FHSM_OK : FHSM_ERR_DEVICE;
 	for (int k = 1; k < FHSM_ENG_KINDS; k++)
 		if (dev.st.engines[k] && dev.st.kat[k] != 1)
 			err = FHSM_ERR_DEVICE;
@@ -614,7 +675,7 @@ void fhsm_fabric_detach(void)
 		bool busy = false;
 		for (int k = 0; k < FHSM_ENG_KINDS; k++)
 			busy |= dev.inflight[k] || dev.head[k];
-		if (!busy || !dev.up || now_ms() > until)
+		if (!busy || !dev.link || now_ms() > until)
 			break;
 		pthread_mutex_unlock(&dev.mu);
 		struct timespec ts = { 0, 2000000L };
@@ -623,9 +684,12 @@ void fhsm_fabric_detach(void)
 	}
 	mark_down_locked();
 	dev.stop = true;
+	bool has_health = dev.has_health;
 	pthread_mutex_unlock(&dev.mu);
 	adopt_orphans();
 	pthread_join(dev.reader, NULL);
+	if (has_health)
+		pthread_join(dev.health, NULL);
 	pthread_mutex_lock(&dev.mu);
 	dev.t->ops->close(dev.t);
 	dev.t = NULL;
@@ -638,7 +702,9 @@ void fhsm_fabric_forget(void)
 	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
 	dev.mu = fresh;
 	dev.attached = false;
+	dev.link = false;
 	dev.up = false;
+	dev.has_health = false;
 	dev.t = NULL; /* the parent's transport is abandoned, like its keys */
 	orphans = NULL;
 }

@@ -19,6 +19,8 @@ struct fhsm_transport_ops {
 	long (*recv)(fhsm_transport *t, uint8_t *buf, size_t cap, int timeout_ms);
 	/* Fabric-side statistics where the transport can see them (sim); may be NULL. */
 	void (*stats)(fhsm_transport *t, struct fhsm_link_stats *out);
+	/* Looks for the device again after it went away (NULL: cannot). */
+	fhsm_err (*reopen)(fhsm_transport *t);
 	void (*close)(fhsm_transport *t);
 };
 
@@ -28,6 +30,8 @@ struct fhsm_transport {
 
 /* The simulated fabric (sim/), on its own device thread. */
 fhsm_err fhsm_transport_sim_open(const struct fhsm_fabric_config *cfg, fhsm_transport **out);
+/* An FTDI UART to a board (libftdi1 on libusb-1.0). */
+fhsm_err fhsm_transport_usb_open(const struct fhsm_fabric_config *cfg, fhsm_transport **out);
 /* A device that takes every byte and never answers (tests of timeouts). */
 fhsm_err fhsm_transport_null_open(fhsm_transport **out);
 

@@ -33,8 +33,8 @@ struct sim_transport {
 	struct delayed *delayed;
 	struct fhsm_link_faults faults;
 	unsigned rng;
-	uint64_t frames;
-	bool stop, gone, idle;
+	uint64_t frames, gone_ms;
+	bool stop, gone, idle, reset;
 	struct fhsm_link_stats stats;
 };
 
@@ -94,6 +94,21 @@ static void *device_thread(void *arg)
 		}
 		if (s->stop)
 			break;
+		if (s->reset) { /* a fresh fabric, as after a power cycle */
+			pthread_mutex_unlock(&s->mu);
+			fhsm_sim *fresh = fhsm_sim_new(NULL);
+			pthread_mutex_lock(&s->mu);
+			if (fresh) {
+				fhsm_sim_free(s->sim);
+				s->sim = fresh;
+				s->in.len = s->out.len = 0;
+				s->idle = true;
+				s->gone = false;
+			}
+			s->reset = false;
+			pthread_cond_broadcast(&s->to_host);
+			continue;
+		}
 		if (s->in.len == 0 && s->idle) {
 			if (s->delayed) {
 				struct timespec ts;
@@ -140,6 +155,8 @@ static void send_frame(struct sim_transport *s, const uint8_t *f, size_t len)
 	struct fhsm_link_faults *fl = &s->faults;
 	s->frames++;
 	if (fl->vanish_after && s->frames > fl->vanish_after) {
+		if (!s->gone)
+			s->gone_ms = now_ms();
 		s->gone = true;
 		pthread_cond_broadcast(&s->to_host);
 		return;
@@ -220,6 +237,29 @@ static long sim_recv(fhsm_transport *t, uint8_t *buf, size_t cap, int timeout_ms
 	return n;
 }
 
+/* The vanished fabric comes back return_after_ms after it went (once). */
+static fhsm_err sim_reopen(fhsm_transport *t)
+{
+	struct sim_transport *s = (struct sim_transport *)t;
+	fhsm_err err = FHSM_ERR_DEVICE;
+	pthread_mutex_lock(&s->mu);
+	if (s->gone && s->faults.return_after_ms && now_ms() >= s->gone_ms + s->faults.return_after_ms) {
+		s->faults.vanish_after = 0;
+		while (s->delayed) {
+			struct delayed *d = s->delayed;
+			s->delayed = d->next;
+			free(d);
+		}
+		s->reset = true;
+		pthread_cond_signal(&s->to_dev);
+		while (s->reset)
+			pthread_cond_wait(&s->to_host, &s->mu);
+		err = s->gone ? FHSM_ERR_DEVICE : FHSM_OK;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
 static void sim_stats(fhsm_transport *t, struct fhsm_link_stats *out)
 {
 	struct sim_transport *s = (struct sim_transport *)t;
@@ -251,7 +291,8 @@ static void sim_close(fhsm_transport *t)
 }
 
 static const struct fhsm_transport_ops sim_ops = {
-	.name = "sim", .send = sim_send, .recv = sim_recv, .stats = sim_stats, .close = sim_close,
+	.name = "sim", .send = sim_send, .recv = sim_recv, .stats = sim_stats, .reopen = sim_reopen,
+	.close = sim_close,
 };
 
 fhsm_err fhsm_transport_sim_open(const struct fhsm_fabric_config *cfg, fhsm_transport **out)

@@ -9,6 +9,7 @@
 #include <tomcrypt.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <string>
@@ -415,6 +416,47 @@ TEST(FabricFaults, DeviceVanishesMidJob)
 	f.seed = 4;
 	f.vanish_after = 30;
 	run_faults(f, true);
+}
+
+// A device that goes away is marked down (jobs finish in software); when it
+// comes back (a fresh fabric, as after a replug) it passes INFO and its KATs
+// and serves again.
+TEST(FabricFaults, DeviceComesBackAfterItVanished)
+{
+	struct fhsm_fabric_config cfg;
+	fhsm_fabric_config_default(&cfg, FHSM_TRANSPORT_SIM);
+	cfg.min_bytes[FHSM_ENG_AES] = 0;
+	cfg.faults.vanish_after = 20;
+	cfg.faults.return_after_ms = 200;
+	cfg.probe_ms = 50;
+	ASSERT_EQ(fhsm_fabric_attach(&cfg), FHSM_OK);
+	std::mt19937 rng(77);
+	auto run = [&rng](int n) {
+		for (int i = 0; i < n; i++) {
+			Mixed m = random_aes(rng);
+			std::vector<uint8_t> out(m.in.size());
+			ASSERT_EQ(fhsm_fabric_aes(m.key.data(), m.key.size(), m.mode, false, m.iv.data(), m.in.data(),
+						  m.in.size(), out.data(), nullptr), FHSM_OK);
+			ASSERT_EQ(out, m.want) << "job " << i;
+		}
+	};
+	run(40);
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_read_stats(&st);
+	EXPECT_FALSE(st.up) << "gone after 20 frames";
+	EXPECT_GT(st.fallback[FHSM_FB_DEVICE_DOWN], 0u);
+	for (int i = 0; i < 100 && !st.up; i++) {
+		std::this_thread::sleep_for(std::chrono::milliseconds(20));
+		fhsm_fabric_read_stats(&st);
+	}
+	ASSERT_TRUE(st.up) << "back after its KATs";
+	EXPECT_EQ(st.reconnects, 1u);
+	EXPECT_EQ(st.kat[FHSM_ENG_AES], 1);
+	uint64_t before = total(st.jobs[FHSM_ENG_AES]);
+	run(10);
+	fhsm_fabric_read_stats(&st);
+	EXPECT_GT(total(st.jobs[FHSM_ENG_AES]), before) << "the fabric serves again";
+	fhsm_fabric_detach();
 }
 
 // 8 threads mixing AES, SHA-256 and RSA: all right, engines busy together.

@@ -27,6 +27,7 @@ struct fhsm_link_faults {
 	unsigned delay_ms;
 	unsigned rsp_corrupt_pct; /* one byte of a response chunk flipped */
 	unsigned vanish_after;	/* the device disappears after this many request frames (0: never) */
+	unsigned return_after_ms; /* ... and can be reopened (a fresh fabric) this long after (0: never) */
 };
 
 struct fhsm_fabric_config {
@@ -37,6 +38,12 @@ struct fhsm_fabric_config {
 	unsigned retries;	/* resends of a job before the device is marked down */
 	bool no_batching;	/* one frame per transport write (for the benchmark) */
 	unsigned max_engines;	/* use at most this many engines of a kind (0: all; for the benchmark) */
+	unsigned probe_ms;	/* a device that went away is looked for again this often (0: 1000) */
+	/* usb: which board (0: the FTDI defaults of the boards in docs/boards.md) */
+	uint16_t usb_vid, usb_pid;
+	const char *usb_serial;	/* NULL: the first board found */
+	unsigned usb_interface;	/* FTDI channel: 0 = A, 1 = B (iCEBreaker's UART) */
+	unsigned baud;		/* 0: 3,000,000 */
 	size_t min_bytes[4];	/* per engine kind: smaller jobs stay soft (link costs more) */
 	struct fhsm_link_faults faults;
 };
@@ -67,6 +74,7 @@ struct fhsm_link_stats {
 
 struct fhsm_fabric_stats {
 	bool attached, up;
+	uint64_t reconnects;	/* times a device that went away came back and passed its KATs */
 	const char *transport;
 	/* identity (INFO) */
 	uint32_t clock_khz;
@@ -111,6 +119,7 @@ struct fhsm_job {
 	uint8_t engine;		/* kind << 4 | index on the fabric; kind << 4 | 0xF when soft */
 	uint32_t cycles;	/* engine cycles (fabric) */
 	/* private to the driver */
+	bool probe;		/* INFO or a known-answer job: runs whenever the link is up */
 	struct fhsm_job *next;
 	uint64_t deadline_ms;
 	unsigned tries;
