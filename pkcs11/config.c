@@ -100,6 +100,7 @@ static int apply(struct p11_config *cfg, const char *path, const char *key, cons
 		if (parse_ulong(v, 10, 600000, &x))
 			return -1;
 		cfg->fabric.timeout_ms = (unsigned)x;
+		cfg->timeout_set = true;
 	} else if (strcmp(key, "device.retries") == 0) {
 		unsigned long x;
 		*why = "bad value (expected 0 to 10)";
@@ -117,6 +118,32 @@ static int apply(struct p11_config *cfg, const char *path, const char *key, cons
 		if (parse_ulong(v, 0, 1048576, &x))
 			return -1;
 		cfg->fabric.min_bytes[FHSM_ENG_AES] = cfg->fabric.min_bytes[FHSM_ENG_SHA256] = x;
+	} else if (strcmp(key, "device.usb.vid") == 0 || strcmp(key, "device.usb.pid") == 0) {
+		char *end;
+		*why = "bad value (expected a 4-digit hex USB ID, e.g. 0403)";
+		unsigned long x = strtoul(v, &end, 16);
+		if (!isxdigit((unsigned char)v[0]) || *end || x > 0xFFFF)
+			return -1;
+		if (key[11] == 'v')
+			cfg->fabric.usb_vid = (uint16_t)x;
+		else
+			cfg->fabric.usb_pid = (uint16_t)x;
+	} else if (strcmp(key, "device.usb.serial") == 0) {
+		*why = "bad value (expected the FTDI serial string)";
+		if (!v[0] || strlen(v) >= sizeof(cfg->usb_serial))
+			return -1;
+		snprintf(cfg->usb_serial, sizeof(cfg->usb_serial), "%s", v);
+	} else if (strcmp(key, "device.usb.channel") == 0) {
+		*why = "bad value (expected A or B)";
+		if ((v[0] != 'A' && v[0] != 'B') || v[1])
+			return -1;
+		cfg->fabric.usb_interface = v[0] == 'B';
+	} else if (strcmp(key, "device.baud") == 0) {
+		unsigned long x;
+		*why = "bad value (expected 9600 to 12000000)";
+		if (parse_ulong(v, 9600, 12000000, &x))
+			return -1;
+		cfg->fabric.baud = (unsigned)x;
 	} else if (strcmp(key, "log.level") == 0) {
 		*why = "bad value (expected error, warning, info or debug)";
 		if (parse_enum(v, level_names, &cfg->log_level))

@@ -102,29 +102,48 @@ static void teardown(void)
 	memset(&p11, 0, sizeof(p11));
 }
 
-/* backend = sim attaches the simulated fabric; usb comes with the boards; auto
- * is soft until a board transport exists. */
+/* backend = sim attaches the simulated fabric; usb a board's UART (running on
+ * software until one answers); auto a board if one answers now, else software. */
 static CK_RV attach_fabric(void)
 {
-	if (p11.cfg.backend == P11_BACKEND_USB) {
-		p11_log(P11_LOG_ERROR, "%s: backend = usb: this build has no USB transport yet "
-			"(use auto, soft or sim)", p11.cfg.path);
-		return CKR_GENERAL_ERROR;
-	}
-	if (p11.cfg.backend != P11_BACKEND_SIM)
+	enum p11_backend b = p11.cfg.backend;
+	if (b == P11_BACKEND_SOFT)
 		return CKR_OK;
-	p11.cfg.fabric.trace = p11.cfg.device_trace[0] ? p11.cfg.device_trace : NULL;
-	fhsm_err err = fhsm_fabric_attach(&p11.cfg.fabric);
+	struct fhsm_fabric_config *fc = &p11.cfg.fabric;
+	if (b != P11_BACKEND_SIM) {
+		/* The defaults were the sim's: the same keys, a board's timing. */
+		struct fhsm_fabric_config usb;
+		fhsm_fabric_config_default(&usb, FHSM_TRANSPORT_USB);
+		fc->transport = FHSM_TRANSPORT_USB;
+		if (!p11.cfg.timeout_set)
+			fc->timeout_ms = usb.timeout_ms;
+		fc->cycles_per_ms = usb.cycles_per_ms;
+	}
+	fc->trace = p11.cfg.device_trace[0] ? p11.cfg.device_trace : NULL;
+	fc->usb_serial = p11.cfg.usb_serial[0] ? p11.cfg.usb_serial : NULL;
+	char why[160];
+	if (b == P11_BACKEND_AUTO && !fhsm_fabric_usb_present(fc, why, sizeof why)) {
+		p11_log(P11_LOG_INFO, "backend = auto: %s; software only", why);
+		return CKR_OK;
+	}
+	fhsm_err err = fhsm_fabric_attach(fc);
 	if (err != FHSM_OK) {
-		p11_log(P11_LOG_ERROR, "%s: backend = sim: %s", p11.cfg.path,
-			err == FHSM_ERR_UNSUPPORTED ? "this build has no simulator (Verilator missing at build time)"
+		p11_log(P11_LOG_ERROR, "%s: backend = %s: %s", p11.cfg.path, b == P11_BACKEND_SIM ? "sim" : "usb",
+			err == FHSM_ERR_UNSUPPORTED ? (b == P11_BACKEND_SIM ? "this build has no simulator (Verilator missing at build time)"
+									    : "this build has no usb transport (libftdi1 missing at build time)")
 						    : fhsm_strerror(err));
 		return CKR_GENERAL_ERROR;
 	}
 	struct fhsm_fabric_stats st;
 	fhsm_fabric_read_stats(&st);
+	if (!st.up && b == P11_BACKEND_AUTO) {
+		p11_log(P11_LOG_INFO, "backend = auto: no board answers (%s); software only", st.note);
+		fhsm_fabric_detach();
+		return CKR_OK;
+	}
 	if (!st.up)
-		p11_log(P11_LOG_WARNING, "backend = sim: the fabric does not answer; running on software");
+		p11_log(P11_LOG_WARNING, "backend = %s: the fabric does not answer (%s); running on software until it does",
+			b == P11_BACKEND_SIM ? "sim" : "usb", st.note[0] ? st.note : "no answer");
 	for (int k = 1; k < FHSM_ENG_KINDS; k++)
 		if (st.kat[k] == 0)
 			p11_log(P11_LOG_WARNING, "fabric engine kind %d failed its known-answer test: not used", k);

@@ -39,6 +39,8 @@ struct p11_config {
 	char path[PATH_MAX];     /* the file read, "" when none exists */
 	char tokendir[PATH_MAX];
 	char device_trace[PATH_MAX]; /* device.trace: VCD of the simulated fabric, "" for none */
+	char usb_serial[128];        /* device.usb.serial, "" for any board */
+	bool timeout_set;            /* device.timeout_ms given (else the transport's default) */
 	enum p11_backend backend;
 	struct fhsm_fabric_config fabric; /* device.* keys */
 	int log_level;

@@ -19,8 +19,8 @@ debian=(
   cmake make g++ gcc pkg-config
   libtomcrypt-dev libtommath-dev libgmp-dev libsodium-dev
   libgtest-dev libgmock-dev googletest
-  libp11-kit-dev libusb-1.0-0-dev
-  verilator iverilog
+  libp11-kit-dev libusb-1.0-0-dev libftdi1-dev
+  verilator iverilog openfpgaloader
   yosys nextpnr-ice40 fpga-icestorm
   opensc openssl gnutls-bin softhsm2 p11-kit libengine-pkcs11-openssl python3-cryptography
 )

@@ -472,10 +472,11 @@ static int device_info(void)
 	fhsm_fabric_read_stats(&st);
 	if (!st.attached) {
 		printf("No fabric device attached (backend = %s): everything runs on the soft provider.\n",
-		       p11.cfg.backend == P11_BACKEND_SOFT ? "soft" : "auto, no board found");
+		       p11.cfg.backend == P11_BACKEND_SOFT ? "soft" : "auto, and no board answered");
 		return 0;
 	}
-	printf("Device:     %s, %s\n", st.transport, st.up ? "up" : "DOWN (jobs run on the soft provider)");
+	printf("Device:     %s, %s%s%s%s\n", st.transport, st.up ? "up" : "DOWN (jobs run on the soft provider)",
+	       st.note[0] ? " (" : "", st.note, st.note[0] ? ")" : "");
 	if (st.version)
 		printf("Identity:   protocol %u, clock %u kHz, max payload %u bytes, modexp %u bits (W = %u)\n",
 		       st.version, st.clock_khz, st.max_payload, st.modexp_bits, st.modexp_w);

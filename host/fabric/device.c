@@ -9,6 +9,7 @@
  * job it holds to the soft provider: each job completes exactly once (a late
  * answer for a retired tag is counted as stale and dropped). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -723,8 +724,20 @@ void fhsm_fabric_read_stats(struct fhsm_fabric_stats *out)
 	out->up = dev.attached && dev.up;
 	if (dev.attached && dev.t->ops->stats)
 		dev.t->ops->stats(dev.t, &out->link);
+	out->note[0] = '\0';
+	if (dev.attached && dev.t->ops->note)
+		dev.t->ops->note(dev.t, out->note, sizeof out->note);
 	pthread_mutex_unlock(&dev.mu);
 }
+
+#ifndef FHSM_HAVE_USB
+bool fhsm_fabric_usb_present(const struct fhsm_fabric_config *cfg, char *why, size_t why_len)
+{
+	(void)cfg;
+	snprintf(why, why_len, "this build has no usb transport (libftdi1 missing at build time)");
+	return false;
+}
+#endif
 
 /* The typed helpers' "too small" check, counted like every other reason. */
 bool fabric_worth_it(enum fhsm_engine_kind kind, size_t bytes)

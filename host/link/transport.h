@@ -19,6 +19,8 @@ struct fhsm_transport_ops {
 	long (*recv)(fhsm_transport *t, uint8_t *buf, size_t cap, int timeout_ms);
 	/* Fabric-side statistics where the transport can see them (sim); may be NULL. */
 	void (*stats)(fhsm_transport *t, struct fhsm_link_stats *out);
+	/* A line for humans: which device, or why none (may be NULL). */
+	void (*note)(fhsm_transport *t, char *buf, size_t len);
 	/* Looks for the device again after it went away (NULL: cannot). */
 	fhsm_err (*reopen)(fhsm_transport *t);
 	void (*close)(fhsm_transport *t);

@@ -348,6 +348,42 @@ TEST(FabricFallback, SilentDeviceIsMarkedDownAndNothingIsLost)
 	fhsm_fabric_detach();
 }
 
+// The usb transport with no board on this machine: found nowhere, with a
+// message naming what was looked for; attaching gives a device that is down
+// (not a hang) and jobs that finish in software.
+TEST(FabricUsb, NoBoard)
+{
+	struct fhsm_fabric_config cfg;
+	fhsm_fabric_config_default(&cfg, FHSM_TRANSPORT_USB);
+	char why[160];
+	EXPECT_FALSE(fhsm_fabric_usb_present(&cfg, why, sizeof why));
+	EXPECT_NE(std::string(why).find("0403:6010"), std::string::npos) << why;
+	cfg.usb_vid = 0x1d50;
+	cfg.usb_pid = 0x6146;
+	cfg.usb_serial = "fhsm-test";
+	EXPECT_FALSE(fhsm_fabric_usb_present(&cfg, why, sizeof why));
+#ifdef FHSM_HAVE_USB
+	EXPECT_NE(std::string(why).find("1d50:6146 serial fhsm-test"), std::string::npos) << why;
+	cfg.probe_ms = 20;
+	ASSERT_EQ(fhsm_fabric_attach(&cfg), FHSM_OK);
+	struct fhsm_fabric_stats st;
+	fhsm_fabric_read_stats(&st);
+	EXPECT_TRUE(st.attached);
+	EXPECT_FALSE(st.up);
+	uint8_t key[16] = {0}, iv[16] = {0}, in[512] = {0}, out[512];
+	ASSERT_EQ(fhsm_fabric_aes(key, 16, FHSM_AES_MODE_ECB, false, iv, in, sizeof in, out, nullptr), FHSM_OK);
+	EXPECT_EQ(hex(out, 16), "66e94bd4ef8a2c3b884cfa59ca342b2e");
+	std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the health thread looks again, finds none
+	fhsm_fabric_read_stats(&st);
+	EXPECT_FALSE(st.up);
+	EXPECT_EQ(st.reconnects, 0u);
+	EXPECT_EQ(st.fallback[FHSM_FB_DEVICE_DOWN], 1u);
+	fhsm_fabric_detach();
+#else
+	EXPECT_NE(std::string(why).find("no usb transport"), std::string::npos) << why;
+#endif
+}
+
 #ifdef FHSM_HAVE_SIM
 
 // ---- the simulated fabric under faults ----

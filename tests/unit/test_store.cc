@@ -111,6 +111,32 @@ protected:
 	}
 };
 
+// backend = usb with no board: C_Initialize succeeds at once (no hang), says so,
+// and the module works on software; auto without a board is plain software.
+TEST_F(Config, UsbWithoutABoardRunsOnSoftware)
+{
+	for (const char *backend : {"usb", "auto"}) {
+		std::string err;
+		ASSERT_EQ(init_with("tokendir = " + dir + "/tokens\npin.kdf_iterations = 1000\nbackend = " + backend +
+				    "\ndevice.usb.vid = 0403\ndevice.usb.pid = 6010\ndevice.usb.channel = B\n"
+				    "device.baud = 3000000\n", &err),
+			  CKR_OK) << backend;
+		if (std::string(backend) == "usb") {
+			EXPECT_NE(err.find("backend = usb: the fabric does not answer (0403:6010"), std::string::npos) << err;
+			init_token("usb");
+		}
+		CK_BYTE data[100] = {1}, digest[32];
+		CK_ULONG n = sizeof digest;
+		CK_SESSION_HANDLE h;
+		ASSERT_EQ(f->C_OpenSession(slots()[0], CKF_SERIAL_SESSION, nullptr, nullptr, &h), CKR_OK) << backend;
+		CK_MECHANISM m = {CKM_SHA256, nullptr, 0};
+		ASSERT_EQ(f->C_DigestInit(h, &m), CKR_OK);
+		ASSERT_EQ(f->C_Digest(h, data, sizeof data, digest, &n), CKR_OK);
+		EXPECT_EQ(n, 32u);
+		f->C_CloseSession(h);
+	}
+}
+
 TEST_F(Config, UnknownKeyNamesFileAndLine)
 {
 	std::string err;
@@ -125,6 +151,9 @@ TEST_F(Config, BadValues)
 		"pin.kdf_iterations = 10\n",  "backend = fpga\n",        "log.level = loud\n",
 		"just a line\n",              "pin.max_length = 99999999999999999999999\n",
 		"pin.min_length = 9\npin.max_length = 8\n",
+		"device.usb.vid = xyz\n",    "device.usb.pid = 12345\n", "device.usb.channel = C\n",
+		"device.baud = 1\n",         "device.retries = 11\n",    "device.timeout_ms = 5\n",
+		"device.batching = maybe\n", "device.usb.serial = \n",
 	};
 	for (const char *line : bad) {
 		std::string err;

@@ -74,6 +74,7 @@ struct fhsm_link_stats {
 
 struct fhsm_fabric_stats {
 	bool attached, up;
+	char note[160];		/* the transport's word: which board, or why none */
 	uint64_t reconnects;	/* times a device that went away came back and passed its KATs */
 	const char *transport;
 	/* identity (INFO) */
@@ -102,6 +103,9 @@ bool fhsm_fabric_attached(void);
  * threads (they do not exist here) so that a new attach can start afresh. */
 void fhsm_fabric_forget(void);
 void fhsm_fabric_read_stats(struct fhsm_fabric_stats *out);
+/* Whether a board's FTDI UART is there (opened and closed again, nothing sent);
+ * why says which, or why none. false in a build without the usb transport. */
+bool fhsm_fabric_usb_present(const struct fhsm_fabric_config *cfg, char *why, size_t why_len);
 /* Re-runs the known-answer tests of every engine kind; FHSM_OK when all pass. */
 fhsm_err fhsm_fabric_self_test(void);
 
