@@ -109,7 +109,7 @@ module fabric_aes (
     end else if (wb_act_q) begin
       b_we    = 1'b1;
       b_waddr = {wb_blk_q, wb_w_q};
-      b_wdata = out_q[127 - 32*wb_w_q -: 32];
+      b_wdata = out_q[127:96];
     end
     b_raddr = run ? {pf_blk_q[5:0], pf_w_q} : rd_addr_i[9:2];
   end
@@ -184,7 +184,7 @@ module fabric_aes (
             end
           end
           if (pf_v_q) begin
-            in_q[127 - 32*pf_wi_q -: 32] <= b_rdata;
+            in_q <= {in_q[95:0], b_rdata};
             if (pf_wi_q == 2'd3) in_full_q <= 1'b1;
           end
           if (in_fire) begin
@@ -198,6 +198,7 @@ module fabric_aes (
             wb_w_q   <= 2'd0;
           end
           if (wb_act_q) begin
+            out_q  <= {out_q[95:0], 32'd0};
             wb_w_q <= wb_w_q + 2'd1;
             if (wb_w_q == 2'd3) begin
               wb_act_q <= 1'b0;
@@ -215,9 +216,13 @@ module fabric_aes (
   end
 
   // key and IV registers, data word assembly (no reset: written before use)
+  // The key is shifted in byte by byte and then on by 32 - kb zero bytes
+  // during the first IV bytes, which aligns AES-128/192 keys to the top of
+  // the core's 256-bit key bus; the IV is shifted in behind it.
+  wire key_align = ld_iv && ({2'b00, ivoff[3:0]} < 6'd32 - kb_q);
   always @(posedge clk) begin
-    if (ld_key) key_q[255 - 8*ld_off_i[4:0] -: 8] <= ld_byte_i;
-    if (ld_iv)  iv_q[127 - 8*ivoff[3:0] -: 8] <= ld_byte_i;
+    if (ld_key || key_align) key_q <= {key_q[247:0], ld_key ? ld_byte_i : 8'h00};
+    if (ld_iv)  iv_q <= {iv_q[119:0], ld_byte_i};
     if (ld_dat) wacc_q <= {wacc_q[15:0], ld_byte_i};
   end
 

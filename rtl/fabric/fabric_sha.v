@@ -49,6 +49,7 @@ module fabric_sha (
   wire [11:0]  doff   = ld_off_i - 12'd32;
 
   wire         run       = (st_q == ST_RUN);
+  wire         fin;
   wire         blk_valid = run && (iss_q != nblk_q);
   wire         blk_ready, blk_release;
   wire [3:0]   core_raddr;
@@ -63,6 +64,8 @@ module fabric_sha (
     .blk_raddr_o(core_raddr), .blk_rdata_i(core_rdata), .blk_release_o(blk_release),
     .digest_o(digest), .cycles_o(unused_cycles)
   );
+
+  assign fin = run && (iss_q == nblk_q) && blk_ready;   // digest ready
 
   fhsm_ram #(.AW(8), .DW(32)) u_buf (
     .clk(clk), .we_i(st_q == ST_LOAD && ld_dat && doff[1:0] == 2'd3),
@@ -101,18 +104,22 @@ module fabric_sha (
           cyc_q <= cyc_q + 32'd1;
           if (blk_valid && blk_ready) iss_q <= iss_q + 5'd1;
           if (blk_release) ridx_q <= ridx_q + 4'd1;
-          if (iss_q == nblk_q && blk_ready) st_q <= ST_DONE;
+          if (fin) st_q <= ST_DONE;
         end
         default: begin  // ST_DONE
-          if (rd_en_i) rd_q <= digest[255 - 8*rd_addr_i[4:0] -: 8];
+          if (rd_en_i) rd_q <= h_q[255:248];
           if (done_i) st_q <= ST_FREE;
         end
       endcase
     end
   end
 
+  // h_q: the chaining value, shifted in while loading (iv_i of the core until
+  // the first block is taken), then the digest, shifted out for the response
+  // (the arbiter reads bytes 0, 1, 2, ... once each)
   always @(posedge clk) begin
-    if (ld_h)   h_q[255 - 8*ld_off_i[4:0] -: 8] <= ld_byte_i;
+    if (fin)                                         h_q <= digest;
+    else if (ld_h || (st_q == ST_DONE && rd_en_i)) h_q <= {h_q[247:0], ld_byte_i};
     if (ld_dat) wacc_q <= {wacc_q[15:0], ld_byte_i};
   end
 
@@ -123,5 +130,5 @@ module fabric_sha (
   assign rsp_len_o = 16'd32;
   assign rsp_cyc_o = cyc_q;
   assign rd_data_o = rd_q;
-  wire unused_bits = ^{len_i[15:11], len_i[5:0], rd_addr_i[11:5], doff[11:10]};
+  wire unused_bits = ^{len_i[15:11], len_i[5:0], rd_addr_i, doff[11:10]};
 endmodule

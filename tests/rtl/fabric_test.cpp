@@ -465,6 +465,9 @@ TEST(Fabric, ModexpSmallEdgeCases) {
       for (auto& e : es) modexp_check(f, tag++, n, x, e);
   }
   gmp_randclear(rs);
+  // n = 1: everything is 0 mod 1
+  modexp_check(f, tag++, Z(1), Z(0), Z(0));
+  modexp_check(f, tag++, Z(1), Z(0), Z(5));
   f.settle();
 }
 
@@ -605,6 +608,19 @@ TEST(Fabric, ErrorsAndRecovery) {
   expect_err(request(0x2c, FHSM_OP_INFO, 0, Bytes(3, 0)), 0x2c, FHSM_ST_BAD_LEN, "INFO with payload");
   expect_err(request(0x2d, FHSM_OP_AES, 3, Bytes(64, 0)), 0x2d, FHSM_ST_BAD_ARG, "AES key length 3");
   expect_err(request(0x2e, FHSM_OP_AES, 3 << 2, Bytes(48, 0)), 0x2e, FHSM_ST_BAD_ARG, "AES mode 3");
+  // truncated while skipping an oversize frame
+  {
+    Bytes h = {FHSM_SYNC_REQ, 0x31, FHSM_OP_SHA256, 0, 0x10, 0x00, 0};   // LEN 4096
+    h[6] = fhsm_crc8(h.data() + 1, 5);
+    h.resize(h.size() + 100, 0);
+    size_t n0 = f.rsps.size();
+    f.send(h);
+    f.run_until(n0 + 1);
+    ASSERT_EQ(f.rsps.size(), n0 + 1);
+    EXPECT_EQ(f.rsps[n0].status, FHSM_ST_TRUNCATED);
+    EXPECT_EQ(f.rsps[n0].tag, 0x31);
+    expect_good("after truncated skip");
+  }
   // truncated frames: header only, mid-payload, mid-header
   for (size_t cut : {size_t(7), size_t(30), size_t(good.size() - 1), size_t(3), size_t(1)}) {
     Bytes t = request(0x30, FHSM_OP_AES, aes_arg(0, ECB, false), aes_payload(key, {}, in));
