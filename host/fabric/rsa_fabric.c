@@ -79,8 +79,8 @@ fhsm_err fabric_rsa_op(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_
 	}
 	/* Blinding: cb = c * r^e mod N, with r random and invertible. */
 	for (int tries = 0;; tries++) {
-		uint8_t rb[FHSM_MODEXP_MAX_BITS / 8];
-		if (tries == 8 || fhsm_random(rb, bytes) != FHSM_OK) {
+		uint8_t rb[2 * FHSM_MODEXP_MAX_BITS / 8]; /* N: up to twice a CRT half */
+		if (tries == 8 || bytes > sizeof rb || fhsm_random(rb, bytes) != FHSM_OK) {
 			err = FHSM_ERR_RNG;
 			goto out;
 		}
