@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keeps every fabric core clean: `verilator --lint-only -Wall` per top-level
+# Keeps every fabric core and board top clean: `verilator --lint-only -Wall` per top-level
 # configuration and an Icarus Verilog (-g2005) compile of the same sources.
 # Usage: tests/rtl/lint.sh [rtl-dir]      (ctest: rtl_lint, label rtl)
 set -euo pipefail
@@ -19,6 +19,12 @@ fab="common/fhsm_ram.v common/fhsm_mul.v aes/aes_tbox_rom.v aes/aes_core.v sha2/
 [ -f fabric/fabric_top.v ] && configs+=("fabric_top|-Ifabric|$fab"
   "fabric_top|-Ifabric -GN_AES=2 -GN_SHA256=3 -GN_MODEXP=4 -GMODEXP_MAXBITS=2048|$fab"
   "fabric_top|-Ifabric -GN_AES=0 -GMODEXP_W=16 -GIDLE_TIMEOUT=100|$fab")
+# board tops (rtl/boards): UART PHY, rx FIFO (with and without), PLL pass-through
+brd="$fab boards/uart_rx.v boards/uart_tx.v boards/uart_rx_fifo.v boards/board_pll.v boards/board_reset.v boards/board_core.v"
+[ -f boards/board_core.v ] && configs+=("icebreaker_top|-Ifabric|$brd boards/icebreaker_top.v"
+  "icebreaker_top|-Ifabric -GRX_FIFO_AW=9 -GBAUD=115200 -GN_AES=0|$brd boards/icebreaker_top.v"
+  "ulx3s_top|-Ifabric|$brd boards/ulx3s_top.v"
+  "ulx3s_top|-Ifabric -GRX_FIFO_AW=0 -GCLK_KHZ=48000 -GN_SHA256=0|$brd boards/ulx3s_top.v")
 for c in "${configs[@]}"; do
   IFS='|' read -r top params srcs <<<"$c"
   # shellcheck disable=SC2086
