@@ -67,8 +67,8 @@ module fabric_parser #(
                    S_TRUNC = `FHSM_ST_TRUNCATED;
   localparam [7:0] SYNC = `FHSM_SYNC_REQ;
   // payload limits (17-bit arithmetic: LEN is 16 bits)
-  localparam [16:0] AES_MAXDATA = 16 * `FHSM_AES_MAX_BLOCKS;
-  localparam [16:0] SHA_MIN = 32 + 64, SHA_MAX = 32 + 64 * `FHSM_SHA256_MAX_BLOCKS;
+  localparam [11:0] AES_MAXBLK = `FHSM_AES_MAX_BLOCKS;
+  localparam [9:0]  SHA_MAXBLK = `FHSM_SHA256_MAX_BLOCKS;
   localparam integer MP_MIN_I = 4 + MODEXP_W / 2;
   localparam integer MP_MASK_I = MODEXP_W / 2 - 1;  // (LEN - 4) must be a multiple of 4 * W/8
   localparam [16:0] MP_MIN = MP_MIN_I[16:0], MP_MAX = MP_MAXLEN[16:0], MP_MASK = MP_MASK_I[16:0];
@@ -104,8 +104,16 @@ module fabric_parser #(
   assign rx_ready_o = want && !rep;
 
   // ---- header verdict (from the header alone) ----------------------------------------
+  // Only comparisons with constants (they sit on the header byte's path):
+  //   AES LEN = kb + 16 + 16 n, kb = 16/24/32, 1 <= n <= 64: LEN[3:0] = kb[3:0]
+  //     and LEN/16 = n + 2 (kb 16, 24) or n + 3 (kb 32);
+  //   SHA256 LEN = 32 + 64 n, 1 <= n <= 16: LEN[5:0] = 32 and LEN/64 = n.
   wire [16:0] len17  = {1'b0, len_q};
-  wire [16:0] aes_kb = 17'd16 + {12'd0, arg_q[1:0], 3'd0};   // key bytes 16 / 24 / 32
+  wire [11:0] len16  = len_q[15:4];
+  wire        k256   = (arg_q[1:0] == 2'd2);
+  wire        aes_ln = (len_q[3:0] != {arg_q[1:0] == 2'd1, 3'd0}) ||
+                       (k256 ? (len16 < 12'd4 || len16 > 12'd3 + AES_MAXBLK)
+                             : (len16 < 12'd3 || len16 > 12'd2 + AES_MAXBLK));
   wire [16:0] mp_rem = len17 - 17'd4;
   reg  [7:0]  hst;
   reg  [1:0]  hkind;
@@ -120,13 +128,12 @@ module fabric_parser #(
         hkind = K_AES;
         if (N_AES == 0)                                 hst = S_OP;
         else if (arg_q[1:0] == 2'd3 || arg_q[3:2] == 2'd3) hst = S_ARG;
-        else if (len17 < aes_kb + 17'd32 || len17 > aes_kb + 17'd16 + AES_MAXDATA ||
-                 len_q[3:0] != aes_kb[3:0])             hst = S_LEN;
+        else if (aes_ln)                                hst = S_LEN;
       end
       OP_SHA: begin
         hkind = K_SHA;
         if (N_SHA256 == 0)                              hst = S_OP;
-        else if (len17 < SHA_MIN || len17 > SHA_MAX || len_q[5:0] != 6'd32) hst = S_LEN;
+        else if (len_q[5:0] != 6'd32 || len_q[15:6] == 10'd0 || len_q[15:6] > SHA_MAXBLK) hst = S_LEN;
       end
       OP_MODEXP: begin
         hkind = K_MODEXP;

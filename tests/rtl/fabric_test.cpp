@@ -13,6 +13,7 @@
 #include <string>
 #include "Vfabric.h"
 #include "Vfabric2.h"
+#include "Vfabric3.h"
 #include "fhsm/frame.h"
 #include "rtl_harness.h"
 
@@ -21,7 +22,7 @@ using namespace fhsm_rtl;
 namespace {
 
 using Bytes = std::vector<uint8_t>;
-constexpr unsigned kW = 32;          // MODEXP_W of both models
+unsigned kW = 32;                    // MODEXP_W of the model under test (WordSize)
 constexpr unsigned kIdleTimeout = 2000;
 
 struct Rsp {
@@ -53,6 +54,9 @@ struct Fabric {
   bool saw_backpressure = false;
   bool hold = false;         // tx byte offered but not taken last cycle
   uint8_t held = 0;
+  uint64_t last_rx = 0;      // cycle the last request byte was taken
+  uint64_t first_tx = 0;     // cycle the first byte of the last response left
+  bool in_frame = false;
 
   Fabric() {
     fhsm_rx_init(&rx);
@@ -74,11 +78,16 @@ struct Fabric {
       EXPECT_EQ(m->tx_data_o, held) << "tx_data changed while stalled";
     }
     if (!out.empty() && !m->rx_ready_o) saw_backpressure = true;
-    if (offer && m->rx_ready_o) out.pop_front();
+    if (offer && m->rx_ready_o) {
+      out.pop_front();
+      last_rx = d.cycle;
+    }
     hold = m->tx_valid_o && !rdy;
     held = m->tx_data_o;
     if (m->tx_valid_o && rdy) {
       uint8_t b = m->tx_data_o;
+      if (!in_frame) first_tx = d.cycle;
+      in_frame = true;
       size_t used = 0;
       fhsm_response r;
       if (fhsm_rx_feed(&rx, &b, 1, &used, &r) == FHSM_RX_FRAME) {
@@ -89,6 +98,7 @@ struct Fabric {
         x.cycles = r.cycles;
         x.payload.assign(r.payload, r.payload + r.len);
         rsps.push_back(x);
+        in_frame = false;
       }
     }
     max_busy = std::max<unsigned>(max_busy, __builtin_popcount(m->busy_o));
@@ -382,11 +392,12 @@ TEST(Fabric, AesRandom) {
   f.settle();
 }
 
-void sha_check(Fab& f, uint8_t tag, const Bytes& h, const Bytes& blocks, const Bytes& want) {
+template <class F>
+void sha_check(F& f, uint8_t tag, const Bytes& h, const Bytes& blocks, const Bytes& want) {
   Rsp r = f.job(request(tag, FHSM_OP_SHA256, 0, sha_payload(h, blocks)));
   EXPECT_EQ(r.tag, tag);
   EXPECT_EQ(r.status, FHSM_ST_OK);
-  EXPECT_EQ(r.engine, FHSM_ENG_SHA256 << 4);
+  EXPECT_EQ(r.engine >> 4, FHSM_ENG_SHA256);
   EXPECT_EQ(r.payload, want);
   EXPECT_EQ(r.cycles, sha_cycles(static_cast<unsigned>(blocks.size() / 64)));
 }
@@ -437,11 +448,12 @@ TEST(Fabric, Sha256Random) {
   f.settle();
 }
 
-void modexp_check(Fab& f, uint8_t tag, const Z& n, const Z& x, const Z& e) {
+template <class F>
+void modexp_check(F& f, uint8_t tag, const Z& n, const Z& x, const Z& e) {
   Rsp r = f.job(request(tag, FHSM_OP_MODEXP, 0, modexp_payload(n, x, e)));
   EXPECT_EQ(r.tag, tag);
   EXPECT_EQ(r.status, FHSM_ST_OK);
-  EXPECT_EQ(r.engine, FHSM_ENG_MODEXP << 4);
+  EXPECT_EQ(r.engine >> 4, FHSM_ENG_MODEXP);
   EXPECT_EQ(r.payload, modexp_expect(n, x, e)) << "n bits " << nbits(n) << " e bits " << nbits(e);
   EXPECT_EQ(r.cycles, modexp_cycles(nwords_for(n), nbits(e))) << "s " << nwords_for(n);
 }
@@ -734,5 +746,85 @@ TEST(Fabric, TwoEnginesPerKind) {
   EXPECT_TRUE(want.empty());
   for (uint8_t eng : {0x10, 0x11, 0x20, 0x21, 0x30, 0x31}) EXPECT_GT(engines[eng], 0) << "engine " << int(eng);
   EXPECT_GE(f.max_busy, 4u);
+  f.settle();
+}
+
+// Latency on an idle fabric with a free link: from the cycle the last request
+// byte is taken to the cycle the response's SYNC leaves: CYC + 3 for a job,
+// 4 for INFO
+// (rtl/README.md); the response then streams at one byte per cycle.
+TEST(Fabric, LatencyIsCycPlusConstant) {
+  Fab f;
+  std::mt19937_64 rng(23);
+  auto lat = [&](const Bytes& frame, size_t rsp_bytes) {
+    Rsp r = f.job(frame);
+    EXPECT_EQ(r.status, FHSM_ST_OK);
+    EXPECT_EQ(f.d.cycle - 1 - f.first_tx, rsp_bytes - 1) << "response not back to back";
+    return std::make_pair(f.first_tx - f.last_rx, r.cycles);
+  };
+  auto info = lat(request(1, FHSM_OP_INFO, 0, {}), 13 + FHSM_INFO_BYTES);
+  EXPECT_EQ(info.first, 4u);
+  for (unsigned k = 0; k < 3; ++k) {
+    auto a = lat(request(2, FHSM_OP_AES, aes_arg(k, CBC, true),
+                         aes_payload(random_bytes(rng, 16 + 8 * k), random_bytes(rng, 16), random_bytes(rng, 64))),
+                 13 + 64);
+    EXPECT_EQ(a.first, a.second + 3) << "AES key " << k;
+  }
+  auto sh = lat(request(3, FHSM_OP_SHA256, 0, sha_payload(random_bytes(rng, 32), random_bytes(rng, 128))), 13 + 32);
+  EXPECT_EQ(sh.first, sh.second + 3);
+  Z n(1000003), x(12345), e(65537);
+  auto mx = lat(request(4, FHSM_OP_MODEXP, 0, modexp_payload(n, x, e)), 13 + 4);
+  EXPECT_EQ(mx.first, mx.second + 3);
+  f.settle();
+}
+
+// Vfabric3: N_AES=0, N_SHA256=1, N_MODEXP=1, MODEXP_W=16, MODEXP_MAXBITS=1024
+// (the shape that fits an UP5K): AES answers BAD_OP, the W=16 modexp slot
+// (2-byte words) against GMP, limits from INFO.
+struct WordSize {
+  unsigned old;
+  explicit WordSize(unsigned w) : old(kW) { kW = w; }
+  ~WordSize() { kW = old; }
+};
+
+TEST(Fabric, NoAesAndW16Modexp) {
+  WordSize ws(16);
+  Fabric<Vfabric3> f;
+  f.tx_stall = 20;
+  Rsp info = f.job(request(1, FHSM_OP_INFO, 0, {}));
+  ASSERT_EQ(info.payload.size(), static_cast<size_t>(FHSM_INFO_BYTES));
+  EXPECT_EQ(info.payload[FHSM_INFO_OFF_N_AES], 0);
+  EXPECT_EQ(info.payload[FHSM_INFO_OFF_MODEXP_W], 16);
+  uint32_t maxp = info.payload[FHSM_INFO_OFF_MAX_PAYLOAD] << 8 | info.payload[FHSM_INFO_OFF_MAX_PAYLOAD + 1];
+  EXPECT_EQ(maxp, 32u + 64 * FHSM_SHA256_MAX_BLOCKS) << "SHA256 has the largest payload here";
+  std::mt19937_64 rng(29);
+  Rsp r = f.job(request(2, FHSM_OP_AES, 0, Bytes(48, 0)));
+  EXPECT_EQ(r.status, FHSM_ST_BAD_OP);
+  EXPECT_EQ(r.tag, 2);
+  Bytes h = random_bytes(rng, 32), blocks = random_bytes(rng, 64 * 3);
+  sha_check(f, 3, h, blocks, ltc_sha_compress(h, blocks));
+  gmp_randstate_t rs;
+  gmp_randinit_default(rs);
+  gmp_randseed_ui(rs, 6);
+  uint8_t tag = 10;
+  for (unsigned bits : {5u, 14u, 15u, 16u, 33u, 100u, 512u, 1022u}) {
+    Z n = random_bits(rs, bits, true);
+    mpz_setbit(n.v, 0);
+    Z nm1, x;
+    mpz_sub_ui(nm1.v, n.v, 1);
+    mpz_urandomm(x.v, rs, n.v);
+    modexp_check(f, tag++, n, x, Z(nwords_for(n) * kW > 17 ? 65537 : 3));   // e fits W*s bits
+    modexp_check(f, tag++, n, nm1, random_bits(rs, bits, true));
+    modexp_check(f, tag++, n, Z(0), Z(0));
+  }
+  // a 1024-bit modulus needs s = 65 = MAXBITS/W + 1 words: the build's limit
+  Z n = random_bits(rs, 1024, true), x;
+  mpz_setbit(n.v, 0);
+  mpz_urandomm(x.v, rs, n.v);
+  modexp_check(f, tag++, n, x, Z(3));
+  // s = 66 exceeds the build: the LEN check answers first
+  r = f.job(request(tag, FHSM_OP_MODEXP, 0, modexp_payload(n, x, Z(3), 66)));
+  EXPECT_EQ(r.status, FHSM_ST_BAD_LEN);
+  gmp_randclear(rs);
   f.settle();
 }
