@@ -8,6 +8,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include "fhsm/keyfile.h"
 #include "p11.h"
 
@@ -31,6 +32,10 @@ static const char usage[] =
 	"  --device-info                the fabric device: identity, engines, known-answer tests,\n"
 	"                               jobs and cycles per engine, fallbacks to software by reason\n"
 	"  --self-test                  re-run the known-answer tests of every engine (exit 1 on failure)\n"
+	"  --flash BOARD                load the fabric onto a board: icebreaker or ulx3s (openFPGALoader,\n"
+	"                               or iceprog for the iCEBreaker)\n"
+	"        --bitstream FILE       default: the build's boards/BOARD/BOARD.bin|.bit\n"
+	"                               (cmake --build build --target bitstream-BOARD)\n"
 	"  --help                       this text\n"
 	"  --version                    the version\n"
 	"\n"
@@ -464,6 +469,65 @@ out:
 	return ret;
 }
 
+/* Runs argv[0] from PATH and waits. -1 when it cannot be started. */
+static int run_tool(char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int flash(const char *board, const char *bitstream)
+{
+	static const struct { const char *name, *ext; } boards[] = { { "icebreaker", "bin" }, { "ulx3s", "bit" } };
+	size_t b;
+	for (b = 0; b < sizeof boards / sizeof *boards && strcmp(board, boards[b].name); b++)
+		;
+	if (b == sizeof boards / sizeof *boards) {
+		fprintf(stderr, "fhsm-util: unknown board '%s' (icebreaker or ulx3s)\n", board);
+		return 2;
+	}
+	char path[4096];
+	if (!bitstream) {
+		snprintf(path, sizeof path, "%s/boards/%s/%s.%s", FHSM_BUILD_DIR, board, board, boards[b].ext);
+		bitstream = path;
+	}
+	if (access(bitstream, R_OK) != 0) {
+		fprintf(stderr, "fhsm-util: no bitstream at %s: %s (build it with: cmake --build build --target "
+			"bitstream-%s)\n", bitstream, strerror(errno), board);
+		return 1;
+	}
+	char *ofl[] = { "openFPGALoader", "-b", (char *)board, (char *)bitstream, NULL };
+	printf("$ openFPGALoader -b %s %s\n", board, bitstream);
+	fflush(stdout);
+	int rc = run_tool(ofl);
+	if (rc == 127 && b == 0) { /* no openFPGALoader: iceprog (fpga-icestorm) knows the iCEBreaker */
+		char *ice[] = { "iceprog", (char *)bitstream, NULL };
+		printf("$ iceprog %s\n", bitstream);
+		fflush(stdout);
+		rc = run_tool(ice);
+	}
+	if (rc == 127) {
+		fprintf(stderr, "fhsm-util: neither openFPGALoader nor iceprog is installed (scripts/deps.sh)\n");
+		return 1;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "fhsm-util: flashing %s failed (exit %d; is the board plugged in?)\n", board, rc);
+		return 1;
+	}
+	printf("Flashed %s. Use it with backend = usb (docs/boards.md); fhsm-util --self-test checks it.\n", board);
+	return 0;
+}
+
 static const char *const kind_names[FHSM_ENG_KINDS] = { "-", "aes", "sha256", "modexp" };
 
 static int device_info(void)
@@ -526,8 +590,8 @@ static int self_test(void)
 
 int main(int argc, char **argv)
 {
-	enum { SHOW = 1, INIT, DELETE, IMPORT, HELP, VERSION, DEVINFO, SELFTEST };
-	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL, O_ID };
+	enum { SHOW = 1, INIT, DELETE, IMPORT, HELP, VERSION, DEVINFO, SELFTEST, FLASH };
+	enum { O_SLOT = 256, O_FREE, O_LABEL, O_SO_PIN, O_PIN, O_TOKEN, O_SERIAL, O_ID, O_BITSTREAM };
 	static const struct option opts[] = {
 		{"show-slots", no_argument, NULL, SHOW},
 		{"init-token", no_argument, NULL, INIT},
@@ -536,6 +600,8 @@ int main(int argc, char **argv)
 		{"id", required_argument, NULL, O_ID},
 		{"device-info", no_argument, NULL, DEVINFO},
 		{"self-test", no_argument, NULL, SELFTEST},
+		{"flash", required_argument, NULL, FLASH},
+		{"bitstream", required_argument, NULL, O_BITSTREAM},
 		{"help", no_argument, NULL, HELP},
 		{"version", no_argument, NULL, VERSION},
 		{"slot", required_argument, NULL, O_SLOT},
@@ -549,12 +615,15 @@ int main(int argc, char **argv)
 	};
 	int cmd = 0, use_free = 0, c;
 	const char *slot = NULL, *label = NULL, *so_pin = NULL, *pin = NULL, *token = NULL, *serial = NULL;
-	const char *import_path = NULL, *id = NULL;
+	const char *import_path = NULL, *id = NULL, *board = NULL, *bitstream = NULL;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case SHOW: case INIT: case DELETE: case IMPORT: case HELP: case VERSION: case DEVINFO: case SELFTEST:
+		case FLASH:
 			if (c == IMPORT)
 				import_path = optarg;
+			if (c == FLASH)
+				board = optarg;
 			if (cmd && cmd != c) {
 				fprintf(stderr, "fhsm-util: one command at a time\n");
 				return 2;
@@ -570,6 +639,7 @@ int main(int argc, char **argv)
 		case O_TOKEN: token = optarg; break;
 		case O_SERIAL: serial = optarg; break;
 		case O_ID: id = optarg; break;
+		case O_BITSTREAM: bitstream = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return 2;
@@ -587,6 +657,8 @@ int main(int argc, char **argv)
 		printf("fhsm-util %d.%d\n", P11_VERSION_MAJOR, P11_VERSION_MINOR);
 		return 0;
 	}
+	if (cmd == FLASH)
+		return flash(board, bitstream);
 	CK_RV rv = C_Initialize(NULL);
 	if (rv != CKR_OK)
 		return fail("C_Initialize (see the message above)", rv);
