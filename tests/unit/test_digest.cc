@@ -5,18 +5,11 @@
 
 #include "p11_fixture.h"
 
+#include "hex.h"
+
 using namespace fhsm_test;
 
 namespace {
-
-std::string hex(const CK_BYTE *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string s;
-	for (size_t i = 0; i < n; i++)
-		s += {d[p[i] >> 4], d[p[i] & 15]};
-	return s;
-}
 
 struct Kat {
 	CK_MECHANISM_TYPE mech;

@@ -8,16 +8,11 @@
 
 #include "fhsm/crypto.h"
 
-namespace {
+#include "hex.h"
 
-std::string hex(const uint8_t *p, size_t n)
-{
-	static const char d[] = "0123456789abcdef";
-	std::string s;
-	for (size_t i = 0; i < n; i++)
-		s += {d[p[i] >> 4], d[p[i] & 15]};
-	return s;
-}
+using fhsm_test::hex;
+
+namespace {
 
 // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 13 and 14.
 TEST(Host, AesGcmKnownAnswers)
