@@ -82,7 +82,9 @@ module fabric_parser #(
   reg  [15:0]   len_q;
   reg  [7:0]    crc8_q;
   reg  [15:0]   crc16_q;
-  reg  [15:0]   off_q;         // payload offset / CRC byte / skipped bytes
+  reg  [11:0]   off_q;         // payload offset (ld_off_o) / CRC byte
+  reg  [16:0]   rem_q;         // bytes left in the payload or the skip (no
+                               // compare against LEN on the byte's path)
   reg  [7:0]    crchi_q;
   reg           info_q;        // the frame is INFO
   reg  [7:0]    err_q;         // status to post
@@ -178,7 +180,8 @@ module fabric_parser #(
       len_q      <= 16'd0;
       crc8_q     <= 8'd0;
       crc16_q    <= CRC16_INIT;
-      off_q      <= 16'd0;
+      off_q      <= 12'd0;
+      rem_q      <= 17'd0;
       crchi_q    <= 8'd0;
       info_q     <= 1'b0;
       err_q      <= S_OK;
@@ -234,7 +237,8 @@ module fabric_parser #(
               3'd3: len_q[15:8] <= sb;
               3'd4: len_q[7:0] <= sb;
               default: begin
-                off_q   <= 16'd0;
+                off_q   <= 12'd0;
+                rem_q   <= (hst != S_OK) ? len17 + 17'd2 : len17;
                 crc16_q <= CRC16_INIT;
                 kind_q  <= hkind;
                 info_q  <= (op_q == OP_INFO);
@@ -270,14 +274,14 @@ module fabric_parser #(
             st_q    <= ST_POST;
           end else if (take) begin
             ld_valid_o <= sel_q;
-            ld_off_o   <= off_q[11:0];
+            ld_off_o   <= off_q;
             ld_byte_o  <= sb;
             crc16_q    <= crc16_byte(crc16_q, sb);
-            if (off_q == len_q - 16'd1) begin
-              off_q <= 16'd0;
+            off_q      <= off_q + 12'd1;
+            rem_q      <= rem_q - 17'd1;
+            if (rem_q == 17'd1) begin
+              off_q <= 12'd0;
               st_q  <= ST_CRC;
-            end else begin
-              off_q <= off_q + 16'd1;
             end
           end
         end
@@ -288,9 +292,9 @@ module fabric_parser #(
             err_q   <= S_TRUNC;
             st_q    <= ST_POST;
           end else if (take) begin
-            off_q   <= 16'd1;
+            off_q   <= 12'd1;
             crchi_q <= sb;
-            if (off_q != 16'd0) begin
+            if (off_q[0]) begin
               if (info_q) begin
                 err_q <= ({crchi_q, sb} == crc16_q) ? S_OK : S_PCRC;
                 st_q  <= ST_POST;
@@ -314,8 +318,8 @@ module fabric_parser #(
             err_q <= S_TRUNC;
             st_q  <= ST_POST;
           end else if (take) begin
-            off_q <= off_q + 16'd1;
-            if ({1'b0, off_q} == len17 + 17'd1) st_q <= ST_POST;
+            rem_q <= rem_q - 17'd1;
+            if (rem_q == 17'd1) st_q <= ST_POST;
           end
         end
         ST_POST: begin
