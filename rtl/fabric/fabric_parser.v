@@ -85,7 +85,7 @@ module fabric_parser #(
   reg  [11:0]   off_q;         // payload offset (ld_off_o) / CRC byte
   reg  [16:0]   rem_q;         // bytes left in the payload or the skip (no
                                // compare against LEN on the byte's path)
-  reg  [7:0]    crchi_q;
+  reg           crchi_q;       // the PCRC's first byte matched
   reg           info_q;        // the frame is INFO
   reg  [7:0]    err_q;         // status to post
   reg  [1:0]    kind_q;
@@ -182,7 +182,7 @@ module fabric_parser #(
       crc16_q    <= CRC16_INIT;
       off_q      <= 12'd0;
       rem_q      <= 17'd0;
-      crchi_q    <= 8'd0;
+      crchi_q    <= 1'b0;
       info_q     <= 1'b0;
       err_q      <= S_OK;
       kind_q     <= K_NONE;
@@ -293,12 +293,12 @@ module fabric_parser #(
             st_q    <= ST_POST;
           end else if (take) begin
             off_q   <= 12'd1;
-            crchi_q <= sb;
+            crchi_q <= (sb == crc16_q[15:8]);
             if (off_q[0]) begin
               if (info_q) begin
-                err_q <= ({crchi_q, sb} == crc16_q) ? S_OK : S_PCRC;
+                err_q <= (crchi_q && sb == crc16_q[7:0]) ? S_OK : S_PCRC;
                 st_q  <= ST_POST;
-              end else if ({crchi_q, sb} != crc16_q) begin
+              end else if (!(crchi_q && sb == crc16_q[7:0])) begin
                 abort_o <= sel_q;
                 err_q   <= S_PCRC;
                 st_q    <= ST_POST;
