@@ -51,6 +51,7 @@ fi
 
 if [ "$synth" = 1 ]; then
   for p in "${synth_pypi[@]}"; do
-    python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q "$p"
+    python3 -m pip show -q "$p" >/dev/null 2>&1 || python3 -m pip install -q "$p" \
+      || echo "deps.sh: could not install $p from PyPI: the ECP5 flow (synth_ulx3s) will be skipped" >&2
   done
 fi
