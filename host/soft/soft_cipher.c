@@ -204,6 +204,11 @@ void fhsm_cipher_free(fhsm_cipher_ctx *ctx)
 struct fhsm_aead_ctx {
 	bool gcm, encrypt;
 	size_t tag_len;
+	/* GCM with a fabric attached: the keystream of whole blocks may come from
+	 * its CTR mode; GHASH and the state stay LibTomCrypt's. */
+	bool fabric;
+	size_t key_len;
+	uint8_t key[32];
 	union {
 		gcm_state gcm;
 		ccm_state ccm;
@@ -230,6 +235,11 @@ fhsm_err fhsm_gcm_new(const uint8_t *key, size_t key_len, const uint8_t *iv, siz
 	if (rc != CRYPT_OK) {
 		fhsm_aead_free(ctx);
 		return FHSM_ERR_PROVIDER;
+	}
+	if (fhsm_fabric_attached()) {
+		ctx->fabric = true;
+		ctx->key_len = key_len;
+		memcpy(ctx->key, key, key_len);
 	}
 	*out = ctx;
 	return FHSM_OK;
@@ -261,12 +271,77 @@ fhsm_err fhsm_ccm_new(const uint8_t *key, size_t key_len, const uint8_t *nonce, 
 	return FHSM_OK;
 }
 
+/* GHASH of whole ciphertext blocks into LibTomCrypt's GCM state, as its
+ * gcm_process does after each block. */
+static void gcm_ghash_blocks(gcm_state *g, const uint8_t *ct, size_t len)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		for (int i = 0; i < 16; i++)
+			g->X[i] ^= ct[off + i];
+		gcm_mult_h(g, g->X);
+		g->pttotlen += 128;
+	}
+}
+
+/* GCM's whole blocks with the keystream from the fabric's CTR mode. Taken
+ * only at a block boundary of LibTomCrypt's state (TEXT mode, buflen 0: buf
+ * holds E(Y) for the next block, X has every earlier block) and while GCM's
+ * 32-bit counter does not wrap inside the request (the fabric's counter
+ * carries into the upper 96 bits; inc32 does not). *done: bytes processed,
+ * 0 when the fabric does not take them. */
+static fhsm_err gcm_fabric_blocks(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t *done)
+{
+	gcm_state *g = &ctx->u.gcm;
+	size_t n = len / 16 * 16;
+	*done = 0;
+	if (n == 0 || g->pttotlen / 8 + n >= 0xFFFFFFFE0ull) /* over GCM's limit: LibTomCrypt says so */
+		return FHSM_OK;
+	if (g->mode == LTC_GCM_MODE_AAD &&
+	    gcm_process(g, NULL, 0, NULL, ctx->encrypt ? GCM_ENCRYPT : GCM_DECRYPT) != CRYPT_OK)
+		return FHSM_ERR_PROVIDER; /* (only the AAD -> TEXT step: no data) */
+	if (g->mode != LTC_GCM_MODE_TEXT || g->buflen != 0)
+		return FHSM_OK;
+	uint32_t low = (uint32_t)g->Y[12] << 24 | (uint32_t)g->Y[13] << 16 | (uint32_t)g->Y[14] << 8 | g->Y[15];
+	if ((uint64_t)low + n / 16 - 1 > 0xFFFFFFFFull) {
+		fabric_count_fallback(FHSM_FB_UNSUPPORTED);
+		return FHSM_OK;
+	}
+	if (!fabric_worth_it(FHSM_ENG_AES, n))
+		return FHSM_OK;
+	if (!ctx->encrypt) /* the ciphertext is the input, which may also be the output */
+		gcm_ghash_blocks(g, in, n);
+	uint8_t ctr[16];
+	memcpy(ctr, g->Y, 16);
+	fhsm_err err = fhsm_fabric_aes(ctx->key, ctx->key_len, FHSM_AES_MODE_CTR, false, ctr, in, n, out, NULL);
+	fhsm_wipe(ctr, sizeof ctr);
+	if (err != FHSM_OK)
+		return err;
+	if (ctx->encrypt)
+		gcm_ghash_blocks(g, out, n);
+	low += (uint32_t)(n / 16); /* inc32, n / 16 times */
+	for (int i = 0; i < 4; i++)
+		g->Y[15 - i] = (uint8_t)(low >> (8 * i));
+	if (cipher_descriptor[g->cipher].ecb_encrypt(g->Y, g->buf, &g->K) != CRYPT_OK)
+		return FHSM_ERR_PROVIDER;
+	*done = n;
+	return FHSM_OK;
+}
+
 fhsm_err fhsm_aead_update(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!ctx || (len && (!in || !out)))
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->fabric) {
+		size_t done;
+		fhsm_err err = gcm_fabric_blocks(ctx, in, len, out, &done);
+		if (err != FHSM_OK || done == len)
+			return err;
+		in += done;
+		out += done;
+		len -= done;
+	}
 	int rc;
 	/* LibTomCrypt's pt/ct arguments: plaintext first, whichever way we go. */
 	uint8_t *pt = ctx->encrypt ? (uint8_t *)in : out, *ct = ctx->encrypt ? out : (uint8_t *)in;
@@ -323,6 +398,10 @@ struct fhsm_mac_ctx {
 	fhsm_mac_kind kind;
 	size_t size;
 	struct soft_gather g; /* HMAC-SHA-256/224: the inner hash's bulk on the fabric */
+	/* AES-CMAC with a fabric attached: whole blocks may run there as CBC. */
+	bool fabric;
+	size_t key_len;
+	uint8_t key[32];
 	union {
 		hmac_state hmac;
 		omac_state omac;
@@ -354,6 +433,11 @@ fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t ke
 		const uint8_t *k = key_for((fhsm_block_cipher)alg, key, &key_len, k3);
 		rc = omac_init(&ctx->u.omac, cipher_index((fhsm_block_cipher)alg), k, key_len);
 		fhsm_wipe(k3, sizeof(k3));
+		if (alg == FHSM_BLOCK_AES && fhsm_fabric_attached()) {
+			ctx->fabric = true;
+			ctx->key_len = key_len;
+			memcpy(ctx->key, key, key_len);
+		}
 	}
 	if (rc != CRYPT_OK) {
 		fhsm_mac_free(ctx);
@@ -368,12 +452,62 @@ size_t fhsm_mac_size(const fhsm_mac_ctx *ctx)
 	return ctx ? ctx->size : 0;
 }
 
+/* CMAC's whole blocks on the fabric: they are CBC encryption with the MAC's
+ * chaining value (omac prev) as IV, of which only the last block is kept.
+ * LibTomCrypt keeps what CMAC finishes differently: the message's last block,
+ * so at least one byte of data stays behind. A partly filled pending block is
+ * topped up first and goes along. *used: bytes of data consumed. */
+static fhsm_err cmac_fabric_blocks(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len, size_t *used)
+{
+	omac_state *o = &ctx->u.omac;
+	*used = 0;
+	if (o->buflen < 0 || o->buflen > 16)
+		return FHSM_OK;
+	size_t fill = o->buflen ? 16 - (size_t)o->buflen : 0, pending = o->buflen ? 16 : 0;
+	if (len <= fill)
+		return FHSM_OK;
+	size_t body = (len - fill - 1) / 16 * 16;
+	if (body == 0 || !fabric_worth_it(FHSM_ENG_AES, pending + body))
+		return FHSM_OK;
+	if (fill && omac_process(o, data, fill) != CRYPT_OK) /* leaves block full: nothing encrypted yet */
+		return FHSM_ERR_PROVIDER;
+	uint8_t iv[16], buf[FHSM_AES_MAX_BLOCKS * 16];
+	memcpy(iv, o->prev, 16);
+	memcpy(buf, o->block, pending);
+	const uint8_t *p = data + fill;
+	fhsm_err err = FHSM_OK;
+	for (size_t left = body; left && err == FHSM_OK;) {
+		size_t n = sizeof buf - pending < left ? sizeof buf - pending : left;
+		memcpy(buf + pending, p, n);
+		err = fhsm_fabric_aes(ctx->key, ctx->key_len, FHSM_AES_MODE_CBC, false, iv, buf, pending + n, buf, NULL);
+		p += n;
+		left -= n;
+		pending = 0;
+	}
+	if (err == FHSM_OK) {
+		memcpy(o->prev, iv, 16); /* CBC's last block: the new chaining value */
+		o->buflen = 0;
+		*used = fill + body;
+	}
+	fhsm_wipe(buf, sizeof buf);
+	fhsm_wipe(iv, sizeof iv);
+	return err;
+}
+
 fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len)
 {
 	if (!ctx || (!data && len))
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->fabric) {
+		size_t used;
+		fhsm_err err = cmac_fabric_blocks(ctx, data, len, &used);
+		if (err != FHSM_OK)
+			return err;
+		data += used;
+		len -= used;
+	}
 	if (ctx->g.buf) /* hmac_process is the inner hash's process */
 		return soft_gather_update(&ctx->g, &ctx->u.hmac.md, data, len);
 	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_process(&ctx->u.hmac, data, len) : omac_process(&ctx->u.omac, data, len);
