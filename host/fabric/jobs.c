@@ -2,6 +2,7 @@
  * (the fallback; LibTomCrypt for AES/SHA-256, GMP for modexp), its expected
  * engine time, the known-answer jobs, and typed helpers that build jobs. */
 #include <gmp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <tomcrypt.h>
 #include "fhsm/cipher.h"
@@ -223,51 +224,73 @@ static void be_add(uint8_t ctr[16], uint64_t n)
 	}
 }
 
+/* One AES job's frame and result. */
+struct aes_job {
+	struct fhsm_job job;
+	uint8_t payload[32 + 16 + FHSM_AES_MAX_BLOCKS * 16];
+	uint8_t out[FHSM_AES_MAX_BLOCKS * 16];
+	uint8_t *dst;
+};
+
 fhsm_err fhsm_fabric_aes(const uint8_t *key, size_t key_len, unsigned mode, bool decrypt, uint8_t iv[16],
 			 const uint8_t *in, size_t len, uint8_t *out, uint8_t *engine)
 {
 	if (!key || (key_len != 16 && key_len != 24 && key_len != 32) || mode > FHSM_AES_MODE_CTR ||
 	    len % 16 || (len && (!in || !out)) || (mode != FHSM_AES_MODE_ECB && !iv))
 		return FHSM_ERR_ARGS;
-	struct {
-		struct fhsm_job job;
-		uint8_t payload[32 + 16 + FHSM_AES_MAX_BLOCKS * 16];
-		uint8_t out[FHSM_AES_MAX_BLOCKS * 16];
-	} j;
+	/* ECB, CTR and CBC decryption know every job's input chaining value up
+	 * front, so a request's jobs run at once, on as many engines as there are;
+	 * CBC encryption needs each job's last block for the next. */
+	size_t group = mode == FHSM_AES_MODE_CBC && !decrypt ? 1 : FHSM_MAX_ENGINES;
+	struct aes_job *j = calloc(group, sizeof *j);
+	struct fhsm_job *list[FHSM_MAX_ENGINES];
+	if (!j)
+		return FHSM_ERR_NOMEM;
 	uint8_t arg = (uint8_t)((key_len == 16 ? 0 : key_len == 24 ? 1 : 2) << FHSM_AES_ARG_KLEN_SHIFT |
 				mode << FHSM_AES_ARG_MODE_SHIFT | (decrypt ? 1u : 0u) << FHSM_AES_ARG_DEC_BIT);
 	fhsm_err err = FHSM_OK;
-	memcpy(j.payload, key, key_len);
 	while (len && err == FHSM_OK) {
-		size_t n = len < FHSM_AES_MAX_BLOCKS * 16 ? len : FHSM_AES_MAX_BLOCKS * 16;
-		memset(&j.job, 0, sizeof j.job);
-		j.job.op = FHSM_OP_AES;
-		j.job.arg = arg;
-		j.job.payload = j.payload;
-		j.job.len = key_len + 16 + n;
-		j.job.out = j.out;
-		j.job.out_len = n;
-		if (mode == FHSM_AES_MODE_ECB)
-			memset(j.payload + key_len, 0, 16);
-		else
-			memcpy(j.payload + key_len, iv, 16);
-		memcpy(j.payload + key_len + 16, in, n);
-		err = fhsm_job_run(&j.job);
-		if (err == FHSM_OK) {
-			/* The chaining value the next call starts from. */
-			if (mode == FHSM_AES_MODE_CBC)
-				memcpy(iv, decrypt ? in + n - 16 : j.out + n - 16, 16);
+		size_t k;
+		/* Every input is copied into its frame before any output is written:
+		 * in and out may be the same buffer. */
+		for (k = 0; k < group && len; k++) {
+			size_t n = len < FHSM_AES_MAX_BLOCKS * 16 ? len : FHSM_AES_MAX_BLOCKS * 16;
+			struct aes_job *a = &j[k];
+			memset(&a->job, 0, sizeof a->job);
+			a->job.op = FHSM_OP_AES;
+			a->job.arg = arg;
+			a->job.payload = a->payload;
+			a->job.len = key_len + 16 + n;
+			a->job.out = a->out;
+			a->job.out_len = n;
+			a->dst = out;
+			memcpy(a->payload, key, key_len);
+			if (mode == FHSM_AES_MODE_ECB)
+				memset(a->payload + key_len, 0, 16);
+			else
+				memcpy(a->payload + key_len, iv, 16);
+			memcpy(a->payload + key_len + 16, in, n);
+			/* The chaining value the next job starts from, where the input gives it. */
+			if (mode == FHSM_AES_MODE_CBC && decrypt)
+				memcpy(iv, in + n - 16, 16);
 			else if (mode == FHSM_AES_MODE_CTR)
 				be_add(iv, n / 16);
-			memcpy(out, j.out, n);
-			if (engine)
-				*engine = j.job.engine;
+			list[k] = &a->job;
+			in += n;
+			out += n;
+			len -= n;
 		}
-		in += n;
-		out += n;
-		len -= n;
+		err = fhsm_jobs_run(list, k);
+		for (size_t i = 0; i < k && err == FHSM_OK; i++) {
+			memcpy(j[i].dst, j[i].out, j[i].job.out_len);
+			if (engine)
+				*engine = j[i].job.engine;
+		}
+		if (err == FHSM_OK && mode == FHSM_AES_MODE_CBC && !decrypt)
+			memcpy(iv, j[0].out + j[0].job.out_len - 16, 16);
 	}
-	fhsm_wipe(&j, sizeof j);
+	fhsm_wipe(j, group * sizeof *j);
+	free(j);
 	return err;
 }
 
