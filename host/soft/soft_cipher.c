@@ -200,12 +200,36 @@ void fhsm_cipher_free(fhsm_cipher_ctx *ctx)
 	free(ctx);
 }
 
+/* A CBC-MAC chain on the fabric: encrypts `first` (16 bytes, or NULL) and then
+ * data (whole blocks) in CBC mode from the chaining value mac, keeping only
+ * the last block, which becomes mac. CMAC and CCM's MAC are such chains. */
+static fhsm_err cbc_mac_fabric(const uint8_t *key, size_t key_len, uint8_t mac[16], const uint8_t *first,
+			       const uint8_t *data, size_t len)
+{
+	uint8_t buf[FHSM_AES_MAX_BLOCKS * 16];
+	size_t lead = first ? 16 : 0;
+	if (first)
+		memcpy(buf, first, 16);
+	fhsm_err err = FHSM_OK;
+	while ((len || lead) && err == FHSM_OK) {
+		size_t n = sizeof buf - lead < len ? sizeof buf - lead : len;
+		memcpy(buf + lead, data, n);
+		err = fhsm_fabric_aes(key, key_len, FHSM_AES_MODE_CBC, false, mac, buf, lead + n, buf, NULL);
+		data += n;
+		len -= n;
+		lead = 0;
+	}
+	fhsm_wipe(buf, sizeof buf);
+	return err;
+}
+
 /* ---- AEAD ---- */
 struct fhsm_aead_ctx {
 	bool gcm, encrypt;
 	size_t tag_len;
-	/* GCM with a fabric attached: the keystream of whole blocks may come from
-	 * its CTR mode; GHASH and the state stay LibTomCrypt's. */
+	/* With a fabric attached, whole blocks may run there: GCM's keystream
+	 * (its CTR mode; GHASH stays here), CCM's keystream and CBC-MAC. The
+	 * state stays LibTomCrypt's. */
 	bool fabric;
 	size_t key_len;
 	uint8_t key[32];
@@ -267,6 +291,11 @@ fhsm_err fhsm_ccm_new(const uint8_t *key, size_t key_len, const uint8_t *nonce, 
 		fhsm_aead_free(ctx);
 		return FHSM_ERR_PROVIDER;
 	}
+	if (fhsm_fabric_attached()) {
+		ctx->fabric = true;
+		ctx->key_len = key_len;
+		memcpy(ctx->key, key, key_len);
+	}
 	*out = ctx;
 	return FHSM_OK;
 }
@@ -327,6 +356,59 @@ static fhsm_err gcm_fabric_blocks(fhsm_aead_ctx *ctx, const uint8_t *in, size_t 
 	return FHSM_OK;
 }
 
+/* CCM's whole blocks on the fabric: the keystream from its CTR mode, the MAC
+ * as a CBC chain. Taken at a block boundary of LibTomCrypt's state: the
+ * counter block used up (CTRlen 16) and the MAC either finished (x 0, PAD is
+ * the chaining value) or holding one block not yet encrypted (x 16); the
+ * chain leaves it finished. The counter lives in the low L bytes, and CCM's
+ * length field keeps it from wrapping (checked all the same). */
+static fhsm_err ccm_fabric_blocks(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out, size_t *done)
+{
+	ccm_state *c = &ctx->u.ccm;
+	size_t n = len / 16 * 16;
+	*done = 0;
+	if (n == 0 || c->aadlen != c->current_aadlen || c->ptlen < c->current_ptlen + n || c->CTRlen != 16 ||
+	    (c->x != 0 && c->x != 16) || c->L < 2 || c->L > 8)
+		return FHSM_OK; /* LibTomCrypt takes it (and reports what is wrong) */
+	uint8_t ctr[16];
+	memcpy(ctr, c->ctr, 16);
+	uint64_t room = 0; /* blocks before the L-byte counter wraps */
+	for (unsigned i = 16 - (unsigned)c->L; i < 16; i++)
+		room = room << 8 | (uint8_t)~ctr[i];
+	if (n / 16 > room) {
+		fabric_count_fallback(FHSM_FB_UNSUPPORTED);
+		return FHSM_OK;
+	}
+	if (!fabric_worth_it(FHSM_ENG_AES, n))
+		return FHSM_OK;
+	ctr_add(ctr, 128, 1); /* the first block's counter (no carry out of the L bytes: room >= 1) */
+	uint8_t mac[16] = { 0 };
+	const uint8_t *first = NULL;
+	if (c->x == 16)
+		first = c->PAD; /* the pending block goes first, from a zero chaining value */
+	else
+		memcpy(mac, c->PAD, 16);
+	fhsm_err err = FHSM_OK;
+	/* The MAC is over the plaintext: before the keystream when encrypting (out
+	 * may be in), after it when decrypting. */
+	if (ctx->encrypt)
+		err = cbc_mac_fabric(ctx->key, ctx->key_len, mac, first, in, n);
+	if (err == FHSM_OK)
+		err = fhsm_fabric_aes(ctx->key, ctx->key_len, FHSM_AES_MODE_CTR, false, ctr, in, n, out, NULL);
+	if (err == FHSM_OK && !ctx->encrypt)
+		err = cbc_mac_fabric(ctx->key, ctx->key_len, mac, first, out, n);
+	if (err == FHSM_OK) {
+		memcpy(c->PAD, mac, 16);
+		c->x = 0;
+		ctr_add(c->ctr, 128, n / 16); /* the last block's counter; CTRlen stays 16 */
+		c->current_ptlen += n;
+		*done = n;
+	}
+	fhsm_wipe(ctr, sizeof ctr);
+	fhsm_wipe(mac, sizeof mac);
+	return err;
+}
+
 fhsm_err fhsm_aead_update(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (!ctx || (len && (!in || !out)))
@@ -335,7 +417,8 @@ fhsm_err fhsm_aead_update(fhsm_aead_ctx *ctx, const uint8_t *in, size_t len, uin
 		return FHSM_OK;
 	if (ctx->fabric) {
 		size_t done;
-		fhsm_err err = gcm_fabric_blocks(ctx, in, len, out, &done);
+		fhsm_err err = ctx->gcm ? gcm_fabric_blocks(ctx, in, len, out, &done)
+					: ccm_fabric_blocks(ctx, in, len, out, &done);
 		if (err != FHSM_OK || done == len)
 			return err;
 		in += done;
@@ -471,26 +554,11 @@ static fhsm_err cmac_fabric_blocks(fhsm_mac_ctx *ctx, const uint8_t *data, size_
 		return FHSM_OK;
 	if (fill && omac_process(o, data, fill) != CRYPT_OK) /* leaves block full: nothing encrypted yet */
 		return FHSM_ERR_PROVIDER;
-	uint8_t iv[16], buf[FHSM_AES_MAX_BLOCKS * 16];
-	memcpy(iv, o->prev, 16);
-	memcpy(buf, o->block, pending);
-	const uint8_t *p = data + fill;
-	fhsm_err err = FHSM_OK;
-	for (size_t left = body; left && err == FHSM_OK;) {
-		size_t n = sizeof buf - pending < left ? sizeof buf - pending : left;
-		memcpy(buf + pending, p, n);
-		err = fhsm_fabric_aes(ctx->key, ctx->key_len, FHSM_AES_MODE_CBC, false, iv, buf, pending + n, buf, NULL);
-		p += n;
-		left -= n;
-		pending = 0;
-	}
+	fhsm_err err = cbc_mac_fabric(ctx->key, ctx->key_len, o->prev, pending ? o->block : NULL, data + fill, body);
 	if (err == FHSM_OK) {
-		memcpy(o->prev, iv, 16); /* CBC's last block: the new chaining value */
 		o->buflen = 0;
 		*used = fill + body;
 	}
-	fhsm_wipe(buf, sizeof buf);
-	fhsm_wipe(iv, sizeof iv);
 	return err;
 }
 
