@@ -93,7 +93,7 @@ CK_RV p11_op_append(struct p11_op *op, const uint8_t *data, size_t len)
 CK_RV p11_op_key(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, CK_OBJECT_HANDLE hKey,
 		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value)
 {
-	CK_RV rv = p11_key_for_op(s, hKey, usage, m->type, &op->key);
+	CK_RV rv = p11_key_value_for_op(s, hKey, usage, m->type, &op->key);
 	if (rv != CKR_OK)
 		return rv == CKR_OBJECT_HANDLE_INVALID ? CKR_KEY_HANDLE_INVALID : rv;
 	if (p11_attrs_ulong(op->key, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)

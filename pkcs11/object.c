@@ -361,14 +361,33 @@ static CK_RV cached_rsa(struct p11_object *o, struct p11_pkref **ref)
 	return CKR_OK;
 }
 
+static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+		     struct p11_attrs **out, struct p11_pkref **ref, bool value_only);
+
 CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 		     struct p11_attrs **out)
 {
-	return p11_key_for_pk_op(s, h, usage, mech, out, NULL);
+	return key_for(s, h, usage, mech, out, NULL, false);
+}
+
+CK_RV p11_key_value_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
+			   CK_MECHANISM_TYPE mech, struct p11_attrs **out)
+{
+	return key_for(s, h, usage, mech, out, NULL, true);
 }
 
 CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 			struct p11_attrs **out, struct p11_pkref **ref)
+{
+	return key_for(s, h, usage, mech, out, ref, false);
+}
+
+/* The key's attributes for an operation, after the checks every *Init makes
+ * (visible, a key, usage allowed, unsealed, mechanism allowed); value_only:
+ * just CKA_VALUE and CKA_KEY_TYPE, what a secret-key mechanism reads (copying
+ * all of them was a measurable share of a short HMAC). */
+static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
+		     struct p11_attrs **out, struct p11_pkref **ref, bool value_only)
 {
 	struct call c;
 	CK_RV rv = begin_ex(s, &c, true, h);
@@ -384,7 +403,17 @@ CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_
 		rv = CKR_USER_NOT_LOGGED_IN; /* its values are still sealed */
 	else if (!mech_allowed(o->attrs, mech))
 		rv = CKR_MECHANISM_INVALID;
-	else if (!(*out = p11_attrs_new(o->attrs->a, o->attrs->n)))
+	else if (value_only) {
+		struct p11_attr pick[2]; /* in type order, as attribute sets are kept */
+		size_t n = 0;
+		const struct p11_attr *v = p11_attrs_find(o->attrs, CKA_VALUE), *t = p11_attrs_find(o->attrs, CKA_KEY_TYPE);
+		if (v)
+			pick[n++] = *v;
+		if (t)
+			pick[n++] = *t;
+		if (!(*out = p11_attrs_new(pick, n)))
+			rv = CKR_HOST_MEMORY;
+	} else if (!(*out = p11_attrs_new(o->attrs->a, o->attrs->n)))
 		rv = CKR_HOST_MEMORY;
 	else if (ref && p11_attrs_ulong(o->attrs, CKA_KEY_TYPE, 0) == CKK_RSA)
 		rv = cached_rsa(o, ref);

@@ -106,6 +106,9 @@ struct p11_attrs *p11_attrs_with(struct p11_attrs *a, const struct p11_attr *ite
 
 CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 		     struct p11_attrs **out);
+/* The same, copying only CKA_VALUE and CKA_KEY_TYPE (secret-key mechanisms). */
+CK_RV p11_key_value_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
+			   CK_MECHANISM_TYPE mech, struct p11_attrs **out);
 /* The same, and for an RSA key a reference to its cached parsed form. */
 CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 			struct p11_attrs **out, struct p11_pkref **ref);

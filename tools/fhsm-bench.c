@@ -487,7 +487,8 @@ int main(int argc, char **argv)
 		{"module", required_argument, NULL, 'm'}, {"vs", required_argument, NULL, 'v'},
 		{"seconds", required_argument, NULL, 's'}, {"objects", required_argument, NULL, 'o'},
 		{"no-crypto", no_argument, NULL, 'n'}, {"raw", no_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
-		{"fabric", no_argument, NULL, 'f'}, {"fmax", required_argument, NULL, 'F'}, {NULL, 0, NULL, 0},
+		{"fabric", no_argument, NULL, 'f'}, {"fmax", required_argument, NULL, 'F'},
+		{"rows", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0},
 	};
 	struct module mods[2] = {{0}};
 	int nmods = 0, c;
@@ -495,6 +496,8 @@ int main(int argc, char **argv)
 	size_t counts[8] = {1000, 10000};
 	int ncounts = 2;
 	bool crypto = true, raw = false, fabric = false;
+	const char *only = NULL; /* --rows: only rows whose name contains this */
+	bool objects_given = false;
 	/* nextpnr's Fmax of the fabric top with one engine of each kind on UP5K (rtl/README.md). */
 	double fmax = FABRIC_FMAX_UP5K_MHZ;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -506,13 +509,16 @@ int main(int argc, char **argv)
 		case 'r': raw = true; break;
 		case 'f': fabric = true; break;
 		case 'F': fmax = atof(optarg); break;
+		case 'w': only = optarg; break;
 		case 'o':
+			objects_given = true;
 			ncounts = 0;
 			for (char *tok = strtok(optarg, ","); tok && ncounts < 8; tok = strtok(NULL, ","))
 				counts[ncounts++] = strtoul(tok, NULL, 10);
 			break;
 		default:
 			printf("usage: fhsm-bench --module A.so [--vs B.so] [--seconds S] [--objects N,N] [--no-crypto] [--raw]\n"
+			       "                  [--rows TEXT]  (only the rows whose name contains TEXT; object rows with --objects)\n"
 			       "       fhsm-bench --fabric [--fmax MHZ]\n");
 			return c == 'h' ? 0 : 2;
 		}
@@ -572,6 +578,11 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(cr) / sizeof(cr[0]); i++)
 			rows[nrows++] = cr[i];
 	}
+	/* --rows filters the rows above; the object rows build on each other and
+	 * run whole, unless a filter is given without --objects. */
+	int nfiltered = nrows;
+	if (only && !objects_given)
+		ncounts = -1;
 	for (int i = 0; i < ncounts; i++) {
 		if (counts[i] > MAX_OBJECTS)
 			counts[i] = MAX_OBJECTS;
@@ -580,7 +591,8 @@ int main(int argc, char **argv)
 		rows[nrows++] = (struct row){names[2 * i], create_objects, counts[i]};
 		rows[nrows++] = (struct row){names[2 * i + 1], find_by_label, 0};
 	}
-	rows[nrows++] = (struct row){"destroy token data objects", destroy_objects, 0};
+	if (ncounts >= 0)
+		rows[nrows++] = (struct row){"destroy token data objects", destroy_objects, 0};
 
 	printf("%-40s %14s", "row (ops/s)", mods[0].name);
 	if (nmods == 2)
@@ -589,6 +601,8 @@ int main(int argc, char **argv)
 		printf(" %14s %9s", "host layer", "overhead");
 	printf("\n");
 	for (int r = 0; r < nrows; r++) {
+		if (only && r < nfiltered && !strstr(rows[r].name, only))
+			continue;
 		double v[2];
 		for (int i = 0; i < nmods; i++)
 			v[i] = rows[r].run(&mods[i], seconds, rows[r].arg);

@@ -1,5 +1,6 @@
 /* Block-cipher modes, AEAD and MACs on LibTomCrypt. Arguments are checked here,
  * before LibTomCrypt sees them: Debian's build aborts on a failed LTC_ARGCHK. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "fhsm/cipher.h"
@@ -200,6 +201,17 @@ void fhsm_cipher_free(fhsm_cipher_ctx *ctx)
 	free(ctx);
 }
 
+/* A context whose union holds states of very different sizes (GCM's 70 KB of
+ * tables beside CCM's 4 KB; CMAC's key schedule beside HMAC's 0.8 KB): only
+ * the part in use is zeroed now and wiped at the end, not the whole union. */
+static void *ctx_alloc(size_t full, size_t used)
+{
+	void *p = malloc(full);
+	if (p)
+		memset(p, 0, used);
+	return p;
+}
+
 /* A CBC-MAC chain on the fabric: encrypts `first` (16 bytes, or NULL) and then
  * data (whole blocks) in CBC mode from the chaining value mac, keeping only
  * the last block, which becomes mac. CMAC and CCM's MAC are such chains. */
@@ -227,6 +239,7 @@ static fhsm_err cbc_mac_fabric(const uint8_t *key, size_t key_len, uint8_t mac[1
 struct fhsm_aead_ctx {
 	bool gcm, encrypt;
 	size_t tag_len;
+	size_t used; /* bytes in use: the fields before u and u's member for the mode */
 	/* With a fabric attached, whole blocks may run there: GCM's keystream
 	 * (its CTR mode; GHASH stays here), CCM's keystream and CBC-MAC. The
 	 * state stays LibTomCrypt's. */
@@ -244,9 +257,11 @@ fhsm_err fhsm_gcm_new(const uint8_t *key, size_t key_len, const uint8_t *iv, siz
 {
 	if (!out || !key || !fhsm_key_size_ok(FHSM_BLOCK_AES, key_len) || !iv || iv_len == 0 || (!aad && aad_len))
 		return FHSM_ERR_ARGS;
-	fhsm_aead_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t used = offsetof(fhsm_aead_ctx, u) + sizeof(gcm_state);
+	fhsm_aead_ctx *ctx = ctx_alloc(sizeof(*ctx), used);
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
+	ctx->used = used;
 	ctx->gcm = true;
 	ctx->encrypt = encrypt;
 	int rc = gcm_init(&ctx->u.gcm, cipher_index(FHSM_BLOCK_AES), key, (int)key_len);
@@ -276,9 +291,11 @@ fhsm_err fhsm_ccm_new(const uint8_t *key, size_t key_len, const uint8_t *nonce, 
 	if (!out || !key || !fhsm_key_size_ok(FHSM_BLOCK_AES, key_len) || !nonce || nonce_len < 7 ||
 	    nonce_len > 13 || (!aad && aad_len) || tag_len < 4 || tag_len > 16 || tag_len % 2)
 		return FHSM_ERR_ARGS;
-	fhsm_aead_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t used = offsetof(fhsm_aead_ctx, u) + sizeof(ccm_state);
+	fhsm_aead_ctx *ctx = ctx_alloc(sizeof(*ctx), used);
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
+	ctx->used = used;
 	ctx->encrypt = encrypt;
 	ctx->tag_len = tag_len;
 	int rc = ccm_init(&ctx->u.ccm, cipher_index(FHSM_BLOCK_AES), key, (int)key_len, (int)data_len, (int)tag_len,
@@ -472,7 +489,7 @@ void fhsm_aead_free(fhsm_aead_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	fhsm_wipe(ctx, sizeof(*ctx));
+	fhsm_wipe(ctx, ctx->used);
 	free(ctx);
 }
 
@@ -480,6 +497,7 @@ void fhsm_aead_free(fhsm_aead_ctx *ctx)
 struct fhsm_mac_ctx {
 	fhsm_mac_kind kind;
 	size_t size;
+	size_t used; /* bytes in use: the fields before u and u's member for the kind */
 	struct soft_gather g; /* HMAC-SHA-256/224: the inner hash's bulk on the fabric */
 	/* AES-CMAC with a fabric attached: whole blocks may run there as CBC. */
 	bool fabric;
@@ -501,9 +519,11 @@ fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t ke
 	if (kind == FHSM_MAC_HMAC ? !fhsm_hash_size((fhsm_hash_alg)alg)
 				  : !fhsm_key_size_ok((fhsm_block_cipher)alg, key_len))
 		return FHSM_ERR_ARGS;
-	fhsm_mac_ctx *ctx = calloc(1, sizeof(*ctx));
+	size_t used = offsetof(fhsm_mac_ctx, u) + (kind == FHSM_MAC_HMAC ? sizeof(hmac_state) : sizeof(omac_state));
+	fhsm_mac_ctx *ctx = ctx_alloc(sizeof(*ctx), used);
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
+	ctx->used = used;
 	ctx->kind = kind;
 	soft_init();
 	if (kind == FHSM_MAC_HMAC) {
@@ -607,6 +627,6 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx)
 		ctx->u.hmac.key = NULL;
 	}
 	soft_gather_free(&ctx->g);
-	fhsm_wipe(ctx, sizeof(*ctx));
+	fhsm_wipe(ctx, ctx->used);
 	free(ctx);
 }
