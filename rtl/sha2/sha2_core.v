@@ -27,9 +27,17 @@
 // round t+1 is g of round t, K comes from a synchronous ROM addressed two
 // rounds ahead, W[t+1] is the block word or the schedule word produced in
 // round t); the remaining sums are carry-save compressed so each round has a
-// single carry-propagate adder per output (a, e and pre).
-// Area: the 16-word schedule window is a plain shift register (no load mux:
-// block words enter it one per round, like computed words).
+// single carry-propagate adder per output (a, e and pre). The a and e
+// registers take their adders' outputs directly, also in the load cycle (the
+// round terms are gated to 0 there and the starting H0 / H4 enters the
+// carry-save trees), so no load multiplexer follows the adders.
+// digest_o is valid only while blk_ready_o is high: H0..H3 and H4..H7 are two
+// 4-word rings, each with one adder, updated in the last 3 rounds and the
+// final cycle (2 adders for the chaining value instead of 8).
+// Area: the schedule window keeps W[t] .. W[t-5] in flip-flops and W[t-13],
+// W[t-14] come from a 16-word RAM (block RAM on iCE40) written with every
+// word, instead of a 16-word shift register. Block words enter the window one
+// per round, like computed words (no load multiplexer).
 module sha2_core #(
   parameter integer WORD   = 32,
   parameter integer EXT_IV = 0
@@ -52,7 +60,8 @@ module sha2_core #(
 
   reg  [1:0]        st_q, st_d;
   reg  [6:0]        t_q, t_d;
-  reg  [WORD-1:0]   w_q [0:15];  // W[t-15] .. W[t] in round t (w_q[15] newest)
+  reg  [WORD-1:0]   w_q [0:5];     // W[t] .. W[t-5] in round t (w_q[0] newest)
+  reg  [WORD-1:0]   w14_q;         // W[t-14] (W[t-13] is the window RAM's output)
   reg  [WORD-1:0]   h_q [0:7];     // chaining value H0..H7
   reg  [WORD-1:0]   v_q [0:7];     // working variables a..h
   reg  [WORD-1:0]   pre_q;         // h + K[t] + W[t] of the current round
@@ -60,10 +69,12 @@ module sha2_core #(
   reg  [31:0]       cyc_q;
   reg               idle_q;        // st_q == ST_IDLE
   reg               ublk_q;        // W[t+1] comes from the block (load, rounds 0..14)
+  reg               rot_q;         // the chaining value is being updated (last 3 rounds, final)
 
   wire [8*WORD-1:0] iv, iv_std;
   wire [WORD-1:0]   k_q;
   reg  [6:0]        k_addr;
+  wire [WORD-1:0]   w13;           // W[t-13], read from the window RAM
 
   sha2_iv #(.WORD(WORD)) u_iv (.mode_i(mode_i), .iv_o(iv_std));
   assign iv = (EXT_IV != 0) ? iv_i : iv_std;
@@ -146,19 +157,34 @@ module sha2_core #(
     end
   endfunction
 
+  // chaining value the block starts from (word i)
+  function [WORD-1:0] start_h;
+    input integer j;
+    begin
+      start_h = blk_init_i ? iv[(7-j)*WORD +: WORD] : h_q[j];
+    end
+  endfunction
+
   // ---- round datapath ------------------------------------------------------
+  // No load multiplexer behind the a and e adders: in the load cycle
+  // (idle_q) the round terms are gated to 0 and the chaining value the block
+  // starts from enters as the last carry-save operand (in place of Maj for a,
+  // of d for e), so the adders themselves yield a = H0 and e = H4.
   wire [WORD-1:0] va = v_q[0], vb = v_q[1], vc = v_q[2], vd = v_q[3];
   wire [WORD-1:0] ve = v_q[4], vf = v_q[5], vg = v_q[6];
-  wire [WORD-1:0] ch  = (ve & vf) ^ (~ve & vg);
-  wire [WORD-1:0] maj = (va & vb) ^ (va & vc) ^ (vb & vc);
-  wire [WORD-1:0] s1  = bsig1(ve);
-  wire [WORD-1:0] s0  = bsig0(va);
+  wire [WORD-1:0] run = {WORD{~idle_q}};
+  wire [WORD-1:0] ch  = ((ve & vf) ^ (~ve & vg)) & run;
+  wire [WORD-1:0] s1  = bsig1(ve) & run;
+  wire [WORD-1:0] s0  = bsig0(va) & run;
+  wire [WORD-1:0] pre = pre_q & run;
+  wire [WORD-1:0] maj = idle_q ? start_h(0) : ((va & vb) ^ (va & vc) ^ (vb & vc));
+  wire [WORD-1:0] dd  = idle_q ? start_h(4) : vd;
   // T1 = pre + S1 + Ch in carry-save form (t1s, t1c)
-  wire [WORD-1:0] t1s = csa_s(pre_q, s1, ch);
-  wire [WORD-1:0] t1c = csa_c(pre_q, s1, ch);
+  wire [WORD-1:0] t1s = csa_s(pre, s1, ch);
+  wire [WORD-1:0] t1c = csa_c(pre, s1, ch);
   // e' = d + T1
-  wire [WORD-1:0] es  = csa_s(t1s, t1c, vd);
-  wire [WORD-1:0] ec  = csa_c(t1s, t1c, vd);
+  wire [WORD-1:0] es  = csa_s(t1s, t1c, dd);
+  wire [WORD-1:0] ec  = csa_c(t1s, t1c, dd);
   // a' = T1 + S0 + Maj
   wire [WORD-1:0] as1 = csa_s(t1s, t1c, s0);
   wire [WORD-1:0] ac1 = csa_c(t1s, t1c, s0);
@@ -166,24 +192,40 @@ module sha2_core #(
   wire [WORD-1:0] ac2 = csa_c(as1, ac1, maj);
   wire [WORD-1:0] a_new = add_cs(as2, ac2);
   wire [WORD-1:0] e_new = add_cs(es, ec);
-  wire load = (st_q == ST_IDLE) && blk_valid_i;
+  wire load  = (st_q == ST_IDLE) && blk_valid_i;
+  wire shift = load || (st_q == ST_ROUND);
 
   // W[t+1], entering the window in round t (in the load cycle: W[0]): the
   // block word while t+1 < 16, else wn_q, computed one round ahead:
   //   W[t+2] = s1(W[t]) + W[t-5] + s0(W[t-13]) + W[t-14]   (in round t)
   // Datapath selects come straight from flip-flops (idle_q, ublk_q), not from
   // the handshake: the load only enables the registers.
+  // Window: W[t] .. W[t-5] in flip-flops; every word also goes to a 16-entry
+  // RAM (block RAM) written at n mod 16 (the n-th word of the block) and read
+  // at t+4 in round t, so its output is W[t-13] in round t (t >= 14).
   wire [WORD-1:0] w_next = ublk_q ? blk_rdata_i : wn_q;
-  wire [WORD-1:0] ws1 = csa_s(ssig1(w_q[15]), w_q[10], ssig0(w_q[2]));
-  wire [WORD-1:0] wc1 = csa_c(ssig1(w_q[15]), w_q[10], ssig0(w_q[2]));
-  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, w_q[1]);
-  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, w_q[1]);
+  wire [3:0]      w_waddr = idle_q ? 4'd0 : t_q[3:0] + 4'd1;
+  wire [3:0]      w_raddr = t_q[3:0] + 4'd4;
+  fhsm_ram #(.AW(4), .DW(WORD)) u_wram (
+    .clk(clk), .we_i(shift), .waddr_i(w_waddr), .wdata_i(w_next),
+    .re_i(1'b1), .raddr_i(w_raddr), .rdata_o(w13));
+  wire [WORD-1:0] ws1 = csa_s(ssig1(w_q[0]), w_q[5], ssig0(w13));
+  wire [WORD-1:0] wc1 = csa_c(ssig1(w_q[0]), w_q[5], ssig0(w13));
+  wire [WORD-1:0] ws2 = csa_s(ws1, wc1, w14_q);
+  wire [WORD-1:0] wc2 = csa_c(ws1, wc1, w14_q);
   wire [WORD-1:0] wn_next = ws2 + wc2;
   // pre = h' + K[t+1] + W[t+1] (h' = g, or the chaining value's h at load)
-  wire [WORD-1:0] h_base = idle_q ? (blk_init_i ? iv[WORD-1:0] : h_q[7]) : v_q[6];
+  wire [WORD-1:0] h_base = idle_q ? start_h(7) : v_q[6];
   wire [WORD-1:0] ps1 = csa_s(h_base, k_q, w_next);
   wire [WORD-1:0] pc1 = csa_c(h_base, k_q, w_next);
   wire [WORD-1:0] pre_next = ps1 + pc1;
+
+  // Chaining value update, one word per cycle and half: H0..H3 and H4..H7 are
+  // two 4-word rings, each with one adder. In rounds LAST_T-2 .. LAST_T and
+  // the final cycle, a holds the final d, c, b, a in turn (e: h, g, f, e),
+  // while the ring presents H3, H2, H1, H0 (H7 .. H4).
+  wire [WORD-1:0] hsum_a = h_q[3] + v_q[0];
+  wire [WORD-1:0] hsum_e = h_q[7] + v_q[4];
 
   // ---- control ---------------------------------------------------------------
   always @(*) begin
@@ -214,39 +256,45 @@ module sha2_core #(
       t_q    <= 7'd0;
       idle_q <= 1'b1;
       ublk_q <= 1'b1;
+      rot_q  <= 1'b0;
     end else begin
       st_q   <= st_d;
       t_q    <= t_d;
       idle_q <= (st_d == ST_IDLE);
       ublk_q <= (st_d == ST_IDLE) || (st_d == ST_ROUND && t_d < 7'd15);
+      rot_q  <= (st_d == ST_FINAL) || (st_d == ST_ROUND && t_d >= LAST_T - 7'd2);
     end
   end
 
   // ---- datapath registers (no reset needed: written before use) ------------
   integer i;
   always @(posedge clk) begin
-    if (load || st_q == ST_ROUND) begin
-      for (i = 0; i < 15; i = i + 1) w_q[i] <= w_q[i+1];
-      w_q[15] <= w_next;
-      pre_q   <= pre_next;
+    if (shift) begin
+      for (i = 5; i > 0; i = i - 1) w_q[i] <= w_q[i-1];
+      w_q[0]  <= w_next;
+      w14_q   <= w13;
       wn_q    <= wn_next;
-    end
-    if (load) begin
-      for (i = 0; i < 8; i = i + 1) begin
-        v_q[i] <= blk_init_i ? iv[(7-i)*WORD +: WORD] : h_q[i];
-        if (blk_init_i) h_q[i] <= iv[(7-i)*WORD +: WORD];
-      end
-    end else if (st_q == ST_ROUND) begin
+      pre_q   <= pre_next;
       v_q[0]  <= a_new;
-      v_q[1]  <= v_q[0];
-      v_q[2]  <= v_q[1];
-      v_q[3]  <= v_q[2];
+      v_q[1]  <= load ? start_h(1) : v_q[0];
+      v_q[2]  <= load ? start_h(2) : v_q[1];
+      v_q[3]  <= load ? start_h(3) : v_q[2];
       v_q[4]  <= e_new;
-      v_q[5]  <= v_q[4];
-      v_q[6]  <= v_q[5];
-      v_q[7]  <= v_q[6];
-    end else if (st_q == ST_FINAL) begin
-      for (i = 0; i < 8; i = i + 1) h_q[i] <= h_q[i] + v_q[i];
+      v_q[5]  <= load ? start_h(5) : v_q[4];
+      v_q[6]  <= load ? start_h(6) : v_q[5];
+      v_q[7]  <= load ? start_h(7) : v_q[6];
+    end
+    if (load && blk_init_i) begin
+      for (i = 0; i < 8; i = i + 1) h_q[i] <= iv[(7-i)*WORD +: WORD];
+    end else if (rot_q) begin
+      h_q[0] <= hsum_a;
+      h_q[1] <= h_q[0];
+      h_q[2] <= h_q[1];
+      h_q[3] <= h_q[2];
+      h_q[4] <= hsum_e;
+      h_q[5] <= h_q[4];
+      h_q[6] <= h_q[5];
+      h_q[7] <= h_q[6];
     end
   end
 

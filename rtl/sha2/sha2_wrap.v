@@ -46,7 +46,13 @@ module sha2_wrap #(
   reg             lenph_q;    // the length's high word has been written
   reg             mode_q;     // mode of the message in progress
   reg             started_q;  // a word of the current message was taken
-  reg  [63:0]     len_q;      // message length in bits
+  // message length in bits = {wc_q, rb_q}: whole words, and the bits of a
+  // partial last word (a word counter, not a 64-bit adder behind the input
+  // multiplexers)
+  localparam integer LW = (WORD == 64) ? 6 : 5;
+  reg  [63-LW:0]  wc_q;       // whole words taken
+  reg  [LW-1:0]   rb_q;       // bits of the partial last word (0 if none)
+  wire [63:0]     len_q = {wc_q, rb_q};
 
   wire            core_ready;
   wire [3:0]      core_raddr;
@@ -64,6 +70,7 @@ module sha2_wrap #(
 
   // last word: keep its nbytes top bytes, put 0x80 right after them
   wire [3:0] nb = (in_nbytes_i > NB[3:0]) ? NB[3:0] : in_nbytes_i;
+  wire [LW-1:0] nbits = {nb[LW-4:0], 3'b000};  // nb * 8 (nb < NB where used)
   wire [WORD-1:0] keep_mask = ~({WORD{1'b1}} >> (8 * nb));
   wire [WORD-1:0] last_word = (in_data_i & keep_mask) |
                               ((nb == NB[3:0]) ? {WORD{1'b0}} : (PAD80 >> (8 * nb)));
@@ -112,7 +119,8 @@ module sha2_wrap #(
       pad80_q <= 1'b0;
       lenph_q <= 1'b0;
       mode_q  <= 1'b0;
-      len_q   <= 64'd0;
+      wc_q    <= {(64-LW){1'b0}};
+      rb_q    <= {LW{1'b0}};
     end else begin
       if (blk_fire) first_q <= 1'b0;
       // a half is released by the core after its last word was read, and
@@ -132,7 +140,8 @@ module sha2_wrap #(
       case (st_q)
         ST_IN: begin
           if (in_fire) begin
-            len_q <= len_q + (in_last_i ? {57'd0, nb, 3'd0} : NB * 8);
+            if (!in_last_i || nb == NB[3:0]) wc_q <= wc_q + {{(63-LW){1'b0}}, 1'b1};
+            if (in_last_i) rb_q <= (nb == NB[3:0]) ? {LW{1'b0}} : nbits;
             if (!started_q) begin
               started_q <= 1'b1;
               mode_q    <= mode_i;
@@ -165,7 +174,8 @@ module sha2_wrap #(
             st_q    <= ST_IN;
             first_q   <= 1'b1;
             started_q <= 1'b0;
-            len_q     <= 64'd0;
+            wc_q      <= {(64-LW){1'b0}};
+            rb_q      <= {LW{1'b0}};
           end
         end
         default: st_q <= ST_IN;
