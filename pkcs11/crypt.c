@@ -89,18 +89,28 @@ CK_RV p11_op_append(struct p11_op *op, const uint8_t *data, size_t len)
 	return CKR_OK;
 }
 
-/* The key's value for a symmetric mechanism, with the checks every *Init makes. */
+/* The key's value for a symmetric mechanism, with the checks every *Init makes;
+ * hmac: instead of the value, the key's cached HMAC states (*value stays NULL). */
 CK_RV p11_op_key(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, CK_OBJECT_HANDLE hKey,
-		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value)
+		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value, struct p11_keyref **hmac)
 {
-	CK_RV rv = p11_key_value_for_op(s, hKey, usage, m->type, &op->key);
+	*value = NULL;
+	CK_RV rv = hmac ? p11_key_for_hmac_op(s, hKey, usage, m, hmac)
+			: p11_key_value_for_op(s, hKey, usage, m->type, &op->key);
 	if (rv != CKR_OK)
 		return rv == CKR_OBJECT_HANDLE_INVALID ? CKR_KEY_HANDLE_INVALID : rv;
-	if (p11_attrs_ulong(op->key, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
+	return hmac ? CKR_OK : p11_key_fits(op->key, m, value);
+}
+
+CK_RV p11_key_fits(const struct p11_attrs *a, const struct p11_mech *m, const struct p11_attr **value)
+{
+	if (p11_attrs_ulong(a, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
 		return CKR_KEY_TYPE_INCONSISTENT;
-	*value = p11_attrs_find(op->key, CKA_VALUE);
-	if (!*value || (*value)->len < m->min_key || (*value)->len > m->max_key)
+	const struct p11_attr *v = p11_attrs_find(a, CKA_VALUE);
+	if (!v || v->len < m->min_key || v->len > m->max_key)
 		return CKR_KEY_SIZE_RANGE;
+	if (value)
+		*value = v;
 	return CKR_OK;
 }
 
@@ -167,7 +177,7 @@ static CK_RV crypt_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	rv = p11_op_check(op, pMechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT, &m);
 	if (rv == CKR_OK && m->cls == MC_RSA)
 		rv = p11_pk_op_init(s, op, m, pMechanism, hKey, usage, !encrypt);
-	else if (rv == CKR_OK && (rv = p11_op_key(s, op, m, hKey, usage, &key)) == CKR_OK) {
+	else if (rv == CKR_OK && (rv = p11_op_key(s, op, m, hKey, usage, &key, NULL)) == CKR_OK) {
 		op->m = m;
 		rv = m->cls == MC_AEAD ? init_aead(op, m, pMechanism, key, encrypt)
 				       : init_block(op, m, pMechanism, key, encrypt);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objset.h"
+#include "fhsm/cipher.h"
 #include "pk.h"
 
 /* One object call: what it may do, captured under p11.lock, then p11.obj_lock held. */
@@ -329,7 +330,7 @@ static bool mech_allowed(const struct p11_attrs *a, CK_MECHANISM_TYPE mech)
 	return false;
 }
 
-void p11_pkref_put(struct p11_pkref *r)
+void p11_keyref_put(struct p11_keyref *r)
 {
 	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		r->free(r->key);
@@ -342,52 +343,84 @@ static void rsa_free(void *k)
 	fhsm_rsa_free(k);
 }
 
-/* Under obj_lock: o's parsed RSA key, made now if it has none. */
-static CK_RV cached_rsa(struct p11_object *o, struct p11_pkref **ref)
+static void hmac_free(void *k)
 {
-	if (!o->pk) {
-		fhsm_rsa_key *k;
-		CK_RV rv = p11_rsa_key(o->attrs, o->cls == CKO_PRIVATE_KEY, &k);
+	fhsm_mac_key_free(k);
+}
+
+/* Under obj_lock: o's key prepared for `use` (P11_PREP_RSA, P11_PREP_HMAC + hash),
+ * made now if it has none or one for another use (the hash of an HMAC key may
+ * change from one operation to the next: the last one is kept). */
+static CK_RV cached_prep(struct p11_object *o, int use, struct p11_keyref **ref)
+{
+	if (!o->prep || o->prep->use != use) {
+		void *k;
+		void (*release)(void *) = use == P11_PREP_RSA ? rsa_free : hmac_free;
+		CK_RV rv;
+		if (use == P11_PREP_RSA) {
+			rv = p11_rsa_key(o->attrs, o->cls == CKO_PRIVATE_KEY, (fhsm_rsa_key **)&k);
+		} else {
+			const struct p11_attr *v = p11_attrs_find(o->attrs, CKA_VALUE);
+			rv = v ? p11_rv_from_fhsm(fhsm_mac_key_new(FHSM_MAC_HMAC, use - P11_PREP_HMAC, v->val, v->len,
+								   (fhsm_mac_key **)&k))
+			       : CKR_KEY_SIZE_RANGE;
+		}
 		if (rv != CKR_OK)
 			return rv;
-		if (!(o->pk = calloc(1, sizeof(*o->pk)))) {
-			fhsm_rsa_free(k);
+		struct p11_keyref *r = calloc(1, sizeof(*r));
+		if (!r) {
+			release(k);
 			return CKR_HOST_MEMORY;
 		}
-		*o->pk = (struct p11_pkref){k, rsa_free, 1};
+		*r = (struct p11_keyref){k, release, 1, use};
+		p11_keyref_put(o->prep); /* operations holding the old one keep it */
+		o->prep = r;
 	}
-	__atomic_add_fetch(&o->pk->refs, 1, __ATOMIC_ACQ_REL);
-	*ref = o->pk;
+	__atomic_add_fetch(&o->prep->refs, 1, __ATOMIC_ACQ_REL);
+	*ref = o->prep;
 	return CKR_OK;
 }
 
-static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
-		     struct p11_attrs **out, struct p11_pkref **ref, bool value_only);
+/* What key_for hands back. */
+enum key_want {
+	KEY_ATTRS,   /* a copy of every attribute */
+	KEY_VALUE,   /* a copy of CKA_VALUE and CKA_KEY_TYPE, what a secret-key mechanism reads */
+	KEY_RSA,     /* every attribute, and an RSA key's cached parsed form */
+	KEY_HMAC,    /* no copy: the cached HMAC states of a key that fits the mechanism */
+};
+static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, const struct p11_mech *m,
+		     CK_MECHANISM_TYPE mech, enum key_want want, struct p11_attrs **out, struct p11_keyref **ref);
 
 CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
 		     struct p11_attrs **out)
 {
-	return key_for(s, h, usage, mech, out, NULL, false);
+	return key_for(s, h, usage, NULL, mech, KEY_ATTRS, out, NULL);
 }
 
 CK_RV p11_key_value_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
 			   CK_MECHANISM_TYPE mech, struct p11_attrs **out)
 {
-	return key_for(s, h, usage, mech, out, NULL, true);
+	return key_for(s, h, usage, NULL, mech, KEY_VALUE, out, NULL);
+}
+
+CK_RV p11_key_for_hmac_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
+			  const struct p11_mech *m, struct p11_keyref **ref)
+{
+	return key_for(s, h, usage, m, m->type, KEY_HMAC, NULL, ref);
 }
 
 CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
-			struct p11_attrs **out, struct p11_pkref **ref)
+			struct p11_attrs **out, struct p11_keyref **ref)
 {
-	return key_for(s, h, usage, mech, out, ref, false);
+	return key_for(s, h, usage, NULL, mech, KEY_RSA, out, ref);
 }
 
-/* The key's attributes for an operation, after the checks every *Init makes
- * (visible, a key, usage allowed, unsealed, mechanism allowed); value_only:
- * just CKA_VALUE and CKA_KEY_TYPE, what a secret-key mechanism reads (copying
- * all of them was a measurable share of a short HMAC). */
-static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
-		     struct p11_attrs **out, struct p11_pkref **ref, bool value_only)
+/* The key for an operation, after the checks every *Init makes (visible, a key,
+ * usage allowed, unsealed, mechanism allowed), as `want` says. Copying only
+ * what is read, or nothing, matters for short MACs: copying all attributes
+ * was a measurable share of one. */
+static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, const struct p11_mech *m,
+		     CK_MECHANISM_TYPE mech, enum key_want want, struct p11_attrs **out, struct p11_keyref **ref)
 {
 	struct call c;
 	CK_RV rv = begin_ex(s, &c, true, h);
@@ -398,12 +431,14 @@ static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYP
 		rv = CKR_KEY_HANDLE_INVALID;
 	else if (usage != P11_ANY && !p11_attrs_bool(o->attrs, usage, false))
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-
 	else if (o->sealed && !c.ctx.mk)
 		rv = CKR_USER_NOT_LOGGED_IN; /* its values are still sealed */
 	else if (!mech_allowed(o->attrs, mech))
 		rv = CKR_MECHANISM_INVALID;
-	else if (value_only) {
+	else if (want == KEY_HMAC) {
+		if ((rv = p11_key_fits(o->attrs, m, NULL)) == CKR_OK)
+			rv = cached_prep(o, P11_PREP_HMAC + m->hash, ref);
+	} else if (want == KEY_VALUE) {
 		struct p11_attr pick[2]; /* in type order, as attribute sets are kept */
 		size_t n = 0;
 		const struct p11_attr *v = p11_attrs_find(o->attrs, CKA_VALUE), *t = p11_attrs_find(o->attrs, CKA_KEY_TYPE);
@@ -415,8 +450,8 @@ static CK_RV key_for(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYP
 			rv = CKR_HOST_MEMORY;
 	} else if (!(*out = p11_attrs_new(o->attrs->a, o->attrs->n)))
 		rv = CKR_HOST_MEMORY;
-	else if (ref && p11_attrs_ulong(o->attrs, CKA_KEY_TYPE, 0) == CKK_RSA)
-		rv = cached_rsa(o, ref);
+	else if (want == KEY_RSA && p11_attrs_ulong(o->attrs, CKA_KEY_TYPE, 0) == CKK_RSA)
+		rv = cached_prep(o, P11_PREP_RSA, ref);
 	end(&c);
 	return rv;
 }

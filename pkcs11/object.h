@@ -60,7 +60,7 @@ struct p11_object {
 	struct p11_attrs *attrs;     /* NULL until ready, for private objects */
 	uint8_t *sealed;             /* the record's sealed part, kept until it can be opened */
 	size_t sealed_len;
-	struct p11_pkref *pk;        /* its parsed form, made on first use */
+	struct p11_keyref *prep;      /* its prepared form (parsed RSA key, keyed HMAC), made on first use */
 	uint32_t rec_len;            /* bytes of its latest record in the log */
 	unsigned seen;               /* sync generation that last saw it (full reloads) */
 	size_t idx_pos[P11_NINDEX];
@@ -109,9 +109,17 @@ CK_RV p11_key_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYP
 /* The same, copying only CKA_VALUE and CKA_KEY_TYPE (secret-key mechanisms). */
 CK_RV p11_key_value_for_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
 			   CK_MECHANISM_TYPE mech, struct p11_attrs **out);
+/* For an HMAC mechanism m: no copy, the checks of p11_key_fits, and a reference to
+ * the key's cached HMAC states for m's hash (an fhsm_mac_key). */
+struct p11_mech;
+CK_RV p11_key_for_hmac_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage,
+			  const struct p11_mech *m, struct p11_keyref **ref);
+/* A secret key's type and CKA_VALUE length against mechanism m's: CKR_KEY_TYPE_INCONSISTENT,
+ * CKR_KEY_SIZE_RANGE or CKR_OK (and *value, when value is not NULL). */
+CK_RV p11_key_fits(const struct p11_attrs *a, const struct p11_mech *m, const struct p11_attr **value);
 /* The same, and for an RSA key a reference to its cached parsed form. */
 CK_RV p11_key_for_pk_op(struct p11_session *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE usage, CK_MECHANISM_TYPE mech,
-			struct p11_attrs **out, struct p11_pkref **ref);
+			struct p11_attrs **out, struct p11_keyref **ref);
 /* Stores a new object (session or token, by its CKA_TOKEN); takes a. */
 CK_RV p11_object_create(struct p11_session *s, struct p11_attrs *a, CK_OBJECT_HANDLE_PTR ph);
 bool p11_session_is_so(struct p11_session *s);

@@ -252,7 +252,7 @@ void p11_object_free(struct p11_object *o)
 {
 	if (!o)
 		return;
-	p11_pkref_put(o->pk);
+	p11_keyref_put(o->prep);
 	p11_attrs_free(o->attrs);
 	free(o->sealed);
 	free(o);
@@ -296,8 +296,8 @@ void p11_objset_remove(struct p11_objset *set, struct p11_object *o)
 CK_RV p11_objset_update(struct p11_objset *set, struct p11_object *o, struct p11_attrs *a)
 {
 	unindex(set, o);
-	p11_pkref_put(o->pk); /* operations holding it keep their reference */
-	o->pk = NULL;
+	p11_keyref_put(o->prep); /* operations holding it keep their reference */
+	o->prep = NULL;
 	p11_attrs_free(o->attrs);
 	o->attrs = a;
 	o->ready = a != NULL;

@@ -185,15 +185,19 @@ struct p11_pk_params {
 	size_t digest_len; /* CKM_RSA_PKCS_PSS: the digest length the caller must give */
 };
 
-/* A parsed key (an fhsm_rsa_key), shared by its object's cache and the operations
- * using it: parsing once per key, not once per operation, is what keeps RSA at full
- * speed (SoftHSM rebuilds its key every time and loses half). Immutable; refcounted. */
-struct p11_pkref {
+/* A key's prepared form, shared by its object's cache and the operations using it:
+ * a parsed RSA key (fhsm_rsa_key) or an HMAC key's hash states (fhsm_mac_key).
+ * Preparing once per key, not once per operation, is what keeps RSA at full speed
+ * (SoftHSM rebuilds its key every time and loses half) and saves a short HMAC two
+ * of its five compressions. Immutable; refcounted. */
+enum { P11_PREP_RSA, P11_PREP_HMAC /* + the fhsm_hash_alg */ };
+struct p11_keyref {
 	void *key;
 	void (*free)(void *key);
 	int refs;
+	int use; /* P11_PREP_RSA, or P11_PREP_HMAC + hash: what key is */
 };
-void p11_pkref_put(struct p11_pkref *r);
+void p11_keyref_put(struct p11_keyref *r);
 
 /* One cryptographic operation in a session (encrypt, decrypt, sign or verify). */
 struct p11_mech;
@@ -210,7 +214,7 @@ struct p11_op {
 	size_t out_len;        /* MAC or tag length */
 	CK_ULONG data_len;     /* CCM: the announced length */
 	void *pk;              /* the parsed key (fhsm_rsa_key), borrowed from pkref */
-	struct p11_pkref *pkref;
+	struct p11_keyref *pkref;
 	enum p11_curve curve;
 	struct p11_pk_params params;
 };

@@ -315,7 +315,7 @@ void p11_pk_end(struct p11_op *op)
 {
 	fhsm_hash_free(op->ctx);
 	if (op->pkref)
-		p11_pkref_put(op->pkref);
+		p11_keyref_put(op->pkref);
 	else
 		fhsm_rsa_free(op->pk);
 	op->ctx = op->pk = NULL;

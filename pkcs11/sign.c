@@ -7,7 +7,7 @@
 #include "pk.h"
 
 CK_RV p11_op_key(struct p11_session *s, struct p11_op *op, const struct p11_mech *m, CK_OBJECT_HANDLE hKey,
-		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value);
+		 CK_ATTRIBUTE_TYPE usage, const struct p11_attr **value, struct p11_keyref **hmac);
 CK_RV p11_op_append(struct p11_op *op, const uint8_t *data, size_t len);
 
 static bool is_mac(const struct p11_mech *m)
@@ -15,11 +15,13 @@ static bool is_mac(const struct p11_mech *m)
 	return m->cls == MC_HMAC || m->cls == MC_CMAC;
 }
 
+/* hmac: the key's cached HMAC states (NULL for CMAC, whose key is `key`). */
 static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech,
-		      const struct p11_attr *key)
+		      const struct p11_attr *key, const struct p11_keyref *hmac)
 {
-	fhsm_err err = m->cls == MC_HMAC ? fhsm_mac_new(FHSM_MAC_HMAC, m->hash, key->val, key->len, (fhsm_mac_ctx **)&op->ctx)
-					 : fhsm_mac_new(FHSM_MAC_CMAC, m->cipher, key->val, key->len, (fhsm_mac_ctx **)&op->ctx);
+	fhsm_mac_ctx **ctx = (fhsm_mac_ctx **)&op->ctx;
+	fhsm_err err = m->cls == MC_HMAC ? fhsm_mac_new_keyed(hmac ? hmac->key : NULL, ctx)
+					 : fhsm_mac_new(FHSM_MAC_CMAC, m->cipher, key->val, key->len, ctx);
 	if (err != FHSM_OK)
 		return p11_rv_from_fhsm(err);
 	size_t full = fhsm_mac_size(op->ctx);
@@ -48,9 +50,13 @@ static CK_RV sign_init(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, 
 	rv = p11_op_check(op, pMechanism, sign ? CKF_SIGN : CKF_VERIFY, &m);
 	if (rv == CKR_OK && !is_mac(m))
 		rv = p11_pk_op_init(s, op, m, pMechanism, hKey, usage, sign);
-	else if (rv == CKR_OK && (rv = p11_op_key(s, op, m, hKey, usage, &key)) == CKR_OK) {
-		op->m = m;
-		rv = mac_init(op, m, pMechanism, key);
+	else if (rv == CKR_OK) {
+		struct p11_keyref *hmac = NULL;
+		if ((rv = p11_op_key(s, op, m, hKey, usage, &key, m->cls == MC_HMAC ? &hmac : NULL)) == CKR_OK) {
+			op->m = m;
+			rv = mac_init(op, m, pMechanism, key, hmac);
+		}
+		p11_keyref_put(hmac); /* the context has its own copy of the states */
 	}
 	rv = p11_op_settle(op, rv);
 	p11_leave_session(s);

@@ -50,9 +50,12 @@ static int one(enum raw_op op, size_t arg)
 		return fhsm_random(data, arg);
 	case RAW_DIGEST:
 		return fhsm_hash(arg >> 32 ? FHSM_HASH_SHA512 : FHSM_HASH_SHA256, data, arg & 0xFFFFFFFF, dig);
-	case RAW_HMAC: {
-		fhsm_mac_ctx *m;
-		int rc = fhsm_mac_new(FHSM_MAC_HMAC, FHSM_HASH_SHA256, key, 32, &m);
+	case RAW_HMAC: { /* on a key prepared once, as the module caches it (and the RSA rows' parsed key) */
+		static fhsm_mac_key *hk;
+		fhsm_mac_ctx *m = NULL;
+		int rc = hk ? FHSM_OK : fhsm_mac_key_new(FHSM_MAC_HMAC, FHSM_HASH_SHA256, key, 32, &hk);
+		if (!rc)
+			rc = fhsm_mac_new_keyed(hk, &m);
 		if (!rc)
 			rc = fhsm_mac_update(m, data, arg);
 		if (!rc)

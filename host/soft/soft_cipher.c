@@ -494,6 +494,64 @@ void fhsm_aead_free(fhsm_aead_ctx *ctx)
 }
 
 /* ---- MACs ---- */
+
+/* HMAC (RFC 2104) on LibTomCrypt's hash descriptors rather than its hmac_*:
+ * the keyed states can then be kept and copied (fhsm_mac_key), and a message
+ * costs no heap traffic (hmac_init/hmac_done allocate three buffers). */
+struct soft_hmac {
+	const struct ltc_hash_descriptor *d;
+	hash_state inner; /* after K0 ^ ipad, then the message */
+	hash_state outer; /* after K0 ^ opad */
+};
+
+static fhsm_err hmac_prepare(struct soft_hmac *h, fhsm_hash_alg alg, const uint8_t *key, size_t key_len)
+{
+	const struct ltc_hash_descriptor *d = soft_hash_desc(alg);
+	uint8_t k0[128], pad[128];
+	hash_state st;
+	if (!d || d->blocksize > sizeof k0 || d->hashsize > sizeof k0)
+		return FHSM_ERR_ARGS;
+	h->d = d;
+	memset(k0, 0, sizeof k0);
+	int rc = CRYPT_OK;
+	if (key_len > d->blocksize) { /* K0 = H(K) */
+		d->init(&st);
+		rc = d->process(&st, key, (unsigned long)key_len);
+		if (rc == CRYPT_OK)
+			rc = d->done(&st, k0);
+	} else if (key_len) {
+		memcpy(k0, key, key_len);
+	}
+	for (int pass = 0; pass < 2 && rc == CRYPT_OK; pass++) {
+		hash_state *out = pass ? &h->outer : &h->inner;
+		for (unsigned long i = 0; i < d->blocksize; i++)
+			pad[i] = k0[i] ^ (pass ? 0x5c : 0x36);
+		d->init(out);
+		rc = d->process(out, pad, d->blocksize);
+	}
+	fhsm_wipe(k0, sizeof k0);
+	fhsm_wipe(pad, sizeof pad);
+	fhsm_wipe(&st, sizeof st);
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+static fhsm_err hmac_finish(struct soft_hmac *h, uint8_t *out)
+{
+	uint8_t inner[128];
+	int rc = h->d->done(&h->inner, inner);
+	if (rc == CRYPT_OK)
+		rc = h->d->process(&h->outer, inner, h->d->hashsize);
+	if (rc == CRYPT_OK)
+		rc = h->d->done(&h->outer, out);
+	fhsm_wipe(inner, sizeof inner);
+	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
+}
+
+struct fhsm_mac_key {
+	int alg;
+	struct soft_hmac hmac;
+};
+
 struct fhsm_mac_ctx {
 	fhsm_mac_kind kind;
 	size_t size;
@@ -504,47 +562,103 @@ struct fhsm_mac_ctx {
 	size_t key_len;
 	uint8_t key[32];
 	union {
-		hmac_state hmac;
+		struct soft_hmac hmac;
 		omac_state omac;
 	} u;
 };
 
+static fhsm_mac_ctx *mac_ctx_alloc(fhsm_mac_kind kind)
+{
+	size_t used = offsetof(fhsm_mac_ctx, u) + (kind == FHSM_MAC_HMAC ? sizeof(struct soft_hmac) : sizeof(omac_state));
+	fhsm_mac_ctx *ctx = ctx_alloc(sizeof(fhsm_mac_ctx), used);
+	if (ctx) {
+		ctx->used = used;
+		ctx->kind = kind;
+	}
+	return ctx;
+}
+
+fhsm_err fhsm_mac_key_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_key **out)
+{
+	if (!out || (!key && key_len) || kind != FHSM_MAC_HMAC || !fhsm_hash_size((fhsm_hash_alg)alg))
+		return FHSM_ERR_ARGS;
+	fhsm_mac_key *k = calloc(1, sizeof(*k));
+	if (!k)
+		return FHSM_ERR_NOMEM;
+	soft_init();
+	k->alg = alg;
+	fhsm_err err = hmac_prepare(&k->hmac, (fhsm_hash_alg)alg, key, key_len);
+	if (err != FHSM_OK) {
+		fhsm_mac_key_free(k);
+		return err;
+	}
+	*out = k;
+	return FHSM_OK;
+}
+
+int fhsm_mac_key_alg(const fhsm_mac_key *key)
+{
+	return key ? key->alg : -1;
+}
+
+void fhsm_mac_key_free(fhsm_mac_key *key)
+{
+	if (!key)
+		return;
+	fhsm_wipe(key, sizeof(*key));
+	free(key);
+}
+
+fhsm_err fhsm_mac_new_keyed(const fhsm_mac_key *key, fhsm_mac_ctx **out)
+{
+	if (!key || !out)
+		return FHSM_ERR_ARGS;
+	fhsm_mac_ctx *ctx = mac_ctx_alloc(FHSM_MAC_HMAC);
+	if (!ctx)
+		return FHSM_ERR_NOMEM;
+	ctx->size = key->hmac.d->hashsize;
+	ctx->u.hmac = key->hmac;
+	if (soft_gather_start(&ctx->g, (fhsm_hash_alg)key->alg) != FHSM_OK) {
+		fhsm_mac_free(ctx);
+		return FHSM_ERR_NOMEM;
+	}
+	*out = ctx;
+	return FHSM_OK;
+}
+
 fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_ctx **out)
 {
-	static const uint8_t empty[1];
 	uint8_t k3[24];
-	int rc;
 	if (!out || (!key && key_len))
 		return FHSM_ERR_ARGS;
 	if (kind == FHSM_MAC_HMAC ? !fhsm_hash_size((fhsm_hash_alg)alg)
 				  : !fhsm_key_size_ok((fhsm_block_cipher)alg, key_len))
 		return FHSM_ERR_ARGS;
-	size_t used = offsetof(fhsm_mac_ctx, u) + (kind == FHSM_MAC_HMAC ? sizeof(hmac_state) : sizeof(omac_state));
-	fhsm_mac_ctx *ctx = ctx_alloc(sizeof(*ctx), used);
+	fhsm_mac_ctx *ctx = mac_ctx_alloc(kind);
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
-	ctx->used = used;
-	ctx->kind = kind;
 	soft_init();
+	fhsm_err err;
 	if (kind == FHSM_MAC_HMAC) {
 		ctx->size = fhsm_hash_size((fhsm_hash_alg)alg);
-		rc = hmac_init(&ctx->u.hmac, soft_idx.hash[alg], key_len ? key : empty, key_len);
-		if (rc == CRYPT_OK && soft_gather_start(&ctx->g, (fhsm_hash_alg)alg) != FHSM_OK)
-			rc = CRYPT_MEM;
+		err = hmac_prepare(&ctx->u.hmac, (fhsm_hash_alg)alg, key, key_len);
+		if (err == FHSM_OK)
+			err = soft_gather_start(&ctx->g, (fhsm_hash_alg)alg);
 	} else {
 		ctx->size = fhsm_block_size((fhsm_block_cipher)alg);
 		const uint8_t *k = key_for((fhsm_block_cipher)alg, key, &key_len, k3);
-		rc = omac_init(&ctx->u.omac, cipher_index((fhsm_block_cipher)alg), k, key_len);
+		int rc = omac_init(&ctx->u.omac, cipher_index((fhsm_block_cipher)alg), k, key_len);
 		fhsm_wipe(k3, sizeof(k3));
+		err = rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
 		if (alg == FHSM_BLOCK_AES && fhsm_fabric_attached()) {
 			ctx->fabric = true;
 			ctx->key_len = key_len;
 			memcpy(ctx->key, key, key_len);
 		}
 	}
-	if (rc != CRYPT_OK) {
+	if (err != FHSM_OK) {
 		fhsm_mac_free(ctx);
-		return FHSM_ERR_PROVIDER;
+		return err;
 	}
 	*out = ctx;
 	return FHSM_OK;
@@ -596,9 +710,10 @@ fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len)
 		data += used;
 		len -= used;
 	}
-	if (ctx->g.buf) /* hmac_process is the inner hash's process */
-		return soft_gather_update(&ctx->g, &ctx->u.hmac.md, data, len);
-	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_process(&ctx->u.hmac, data, len) : omac_process(&ctx->u.omac, data, len);
+	if (ctx->g.buf)
+		return soft_gather_update(&ctx->g, &ctx->u.hmac.inner, data, len);
+	int rc = ctx->kind == FHSM_MAC_HMAC ? ctx->u.hmac.d->process(&ctx->u.hmac.inner, data, (unsigned long)len)
+					    : omac_process(&ctx->u.omac, data, len);
 	return rc == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
@@ -606,12 +721,13 @@ fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out)
 {
 	if (!ctx || !out)
 		return FHSM_ERR_ARGS;
+	if (ctx->kind == FHSM_MAC_HMAC) {
+		if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->u.hmac.inner) != FHSM_OK)
+			return FHSM_ERR_PROVIDER;
+		return hmac_finish(&ctx->u.hmac, out);
+	}
 	unsigned long n = ctx->size;
-	if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->u.hmac.md) != FHSM_OK)
-		return FHSM_ERR_PROVIDER;
-	int rc = ctx->kind == FHSM_MAC_HMAC ? hmac_done(&ctx->u.hmac, out, &n) : omac_done(&ctx->u.omac, out, &n);
-	if (ctx->kind == FHSM_MAC_HMAC)
-		ctx->u.hmac.key = NULL; /* hmac_done freed it (without clearing the pointer) */
+	int rc = omac_done(&ctx->u.omac, out, &n);
 	return rc == CRYPT_OK && n == ctx->size ? FHSM_OK : FHSM_ERR_PROVIDER;
 }
 
@@ -619,13 +735,6 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* LibTomCrypt's hmac_init keeps the padded key in a heap buffer that only
-	 * hmac_done frees: a MAC abandoned before its end must not leak it. */
-	if (ctx->kind == FHSM_MAC_HMAC && ctx->u.hmac.key) {
-		fhsm_wipe(ctx->u.hmac.key, hash_descriptor[ctx->u.hmac.hash].blocksize);
-		XFREE(ctx->u.hmac.key);
-		ctx->u.hmac.key = NULL;
-	}
 	soft_gather_free(&ctx->g);
 	fhsm_wipe(ctx, ctx->used);
 	free(ctx);

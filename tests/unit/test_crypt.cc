@@ -285,6 +285,66 @@ TEST_F(Crypt, MacKnownAnswers)
 	ASSERT_EQ(f->C_SignInit(h, &hm, ak), CKR_KEY_TYPE_INCONSISTENT) << "HMAC takes generic secret keys";
 }
 
+// HMAC keys are prepared once and cached with the key object (fhsm_mac_key): keys
+// shorter than, equal to and longer than the hash's block (64 or 128 bytes; a longer
+// key is hashed first), the same key under alternating hashes, and repeated use of
+// the cached states, each against `openssl dgst -mac HMAC`.
+TEST_F(Crypt, HmacKeysOfEveryLengthAgainstOpenssl)
+{
+	// RFC 4231 test case 6: a 131-byte key, hashed first.
+	CK_OBJECT_HANDLE k131 = key(CKK_GENERIC_SECRET, std::string(131, '\xaa'));
+	const std::string msg6 = "Test Using Larger Than Block-Size Key - Hash Key First";
+	CK_MECHANISM m256 = {CKM_SHA256_HMAC, nullptr, 0}, m512 = {CKM_SHA512_HMAC, nullptr, 0};
+	CK_BYTE mac[64];
+	for (int round = 0; round < 2; round++) { // the second round runs on the cached states
+		CK_ULONG n = sizeof(mac);
+		ASSERT_EQ(f->C_SignInit(h, &m256, k131), CKR_OK);
+		ASSERT_EQ(f->C_Sign(h, (CK_BYTE_PTR)msg6.data(), msg6.size(), mac, &n), CKR_OK);
+		EXPECT_EQ(hex(std::string((char *)mac, n)), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+		n = sizeof(mac);
+		ASSERT_EQ(f->C_SignInit(h, &m512, k131), CKR_OK);
+		ASSERT_EQ(f->C_Sign(h, (CK_BYTE_PTR)msg6.data(), msg6.size(), mac, &n), CKR_OK);
+		EXPECT_EQ(hex(std::string((char *)mac, n)),
+			  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
+			  "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+	}
+	struct {
+		CK_MECHANISM_TYPE m;
+		const char *name;
+	} hashes[] = {{CKM_SHA_1_HMAC, "sha1"}, {CKM_SHA256_HMAC, "sha256"}, {CKM_SHA512_HMAC, "sha512"},
+		      {CKM_MD5_HMAC, "md5"}, {CKM_SHA384_HMAC, "sha384"}, {CKM_SHA224_HMAC, "sha224"}};
+	std::mt19937 rng(4231);
+	std::string path = dir + "/hmac-msg";
+	for (size_t klen : {1, 20, 63, 64, 65, 127, 128, 129, 200}) {
+		std::string kv(klen, '\0'), msg(rng() % 300, '\0');
+		for (auto &c : kv)
+			c = (char)rng();
+		for (auto &c : msg)
+			c = (char)rng();
+		std::ofstream(path, std::ios::binary) << msg;
+		CK_OBJECT_HANDLE k = key(CKK_GENERIC_SECRET, kv);
+		for (int round = 0; round < 2; round++)
+			for (auto &x : hashes) {
+				CK_MECHANISM m = {x.m, nullptr, 0};
+				CK_ULONG n = sizeof(mac);
+				ASSERT_EQ(f->C_SignInit(h, &m, k), CKR_OK);
+				ASSERT_EQ(f->C_SignUpdate(h, (CK_BYTE_PTR)msg.data(), msg.size() / 3), CKR_OK);
+				ASSERT_EQ(f->C_SignUpdate(h, (CK_BYTE_PTR)msg.data() + msg.size() / 3,
+							  msg.size() - msg.size() / 3),
+					  CKR_OK);
+				ASSERT_EQ(f->C_SignFinal(h, mac, &n), CKR_OK);
+				std::string cmd = "openssl dgst -" + std::string(x.name) + " -mac HMAC -macopt hexkey:" +
+						  hex(kv) + " -r " + path;
+				FILE *p = popen(cmd.c_str(), "r");
+				char line[300] = {0};
+				ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
+				pclose(p);
+				EXPECT_EQ(hex(std::string((char *)mac, n)), std::string(line, strcspn(line, " ")))
+					<< x.name << ", key of " << klen << " bytes, round " << round;
+			}
+	}
+}
+
 TEST_F(Crypt, GenerateKey)
 {
 	CK_MECHANISM gen = {CKM_AES_KEY_GEN, nullptr, 0};

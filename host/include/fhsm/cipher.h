@@ -48,6 +48,15 @@ fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len);
 /* Writes fhsm_mac_size() bytes; the context is spent. */
 fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out);
 void fhsm_mac_free(fhsm_mac_ctx *ctx);
+/* An HMAC key prepared once for many messages: the hash states after the padded
+ * key's inner and outer blocks, which every message would otherwise compress
+ * again (two of a short message's five compressions). Immutable once made: any
+ * number of threads may start contexts from it. HMAC only (kind FHSM_MAC_HMAC). */
+typedef struct fhsm_mac_key fhsm_mac_key;
+fhsm_err fhsm_mac_key_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_key **out);
+fhsm_err fhsm_mac_new_keyed(const fhsm_mac_key *key, fhsm_mac_ctx **out);
+int fhsm_mac_key_alg(const fhsm_mac_key *key);
+void fhsm_mac_key_free(fhsm_mac_key *key);
 
 /* AES key wrap, RFC 3394 (iv: 8 bytes, NULL for the default A6..A6; len a multiple of 8,
  * at least 16) and with padding, RFC 5649 (any len from 1). *out_len in: capacity
