@@ -1,7 +1,6 @@
-/* RSA on the fabric's modexp engines. Private operations: blinding, then the
- * two CRT half-size exponentiations as two jobs running on two engines at once,
- * recombined here (Garner), checked (m^e == c before unblinding, so a faulty
- * engine cannot leak a factor through a wrong signature), unblinded. */
+/* RSA on the fabric's modexp engines. Private operations: soft_rsa_crt (blinding,
+ * Garner's recombination, the check before unblinding) with the two CRT
+ * half-size exponentiations as two jobs running on two engines at once. */
 #define LTC_SOURCE /* LibTomCrypt's mp_* macros over ltc_mp */
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +43,52 @@ static fhsm_err from_result(struct fhsm_modexp *m, void *out)
 											: FHSM_ERR_PROVIDER;
 }
 
-#define MP(call) do { if ((call) != CRYPT_OK) { err = FHSM_ERR_PROVIDER; goto out; } } while (0)
+/* The two CRT halves as two jobs on two engines at once (soft_rsa_crt's halves). */
+struct halves {
+	struct fhsm_modexp m[2];
+	bool ran; /* both jobs answered: a failure after that is the check's */
+};
+
+static fhsm_err fabric_halves(const rsa_key *k, void *a, void *b, void *arg)
+{
+	struct halves *hv = arg;
+	fhsm_err err = prepare(&hv->m[0], a, k->dP, k->p);
+	if (err == FHSM_OK)
+		err = prepare(&hv->m[1], b, k->dQ, k->q);
+	if (err == FHSM_OK) {
+		struct fhsm_job *jobs[2] = { &hv->m[0].job, &hv->m[1].job };
+		err = fhsm_jobs_run(jobs, 2);
+	}
+	if (err == FHSM_OK)
+		err = from_result(&hv->m[0], a);
+	if (err == FHSM_OK)
+		err = from_result(&hv->m[1], b);
+	hv->ran = err == FHSM_OK;
+	return err;
+}
+
+/* N itself: the public operation, one job. */
+static fhsm_err fabric_public(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_t *out)
+{
+	struct fhsm_modexp *m = calloc(1, sizeof *m);
+	void *c = NULL;
+	fhsm_err err = m ? FHSM_OK : FHSM_ERR_NOMEM;
+	if (err == FHSM_OK && mp_init(&c) != CRYPT_OK)
+		err = FHSM_ERR_NOMEM;
+	if (err == FHSM_OK && mp_read_unsigned_bin(c, (unsigned char *)in, (unsigned long)bytes) != CRYPT_OK)
+		err = FHSM_ERR_PROVIDER;
+	if (err == FHSM_OK)
+		err = prepare(m, c, k->e, k->N);
+	if (err == FHSM_OK)
+		err = fhsm_job_run(&m->job);
+	if (err == FHSM_OK)
+		err = from_result(m, c);
+	if (err == FHSM_OK)
+		err = soft_mp_to_fixed(c, out, bytes);
+	soft_mp_free(c);
+	free(m);
+	return err;
+}
 
 fhsm_err fabric_rsa_op(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_t *out, bool private_op)
 {
@@ -58,90 +102,17 @@ fhsm_err fabric_rsa_op(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_
 		fabric_count_fallback(FHSM_FB_TOO_LARGE);
 		return FHSM_ERR_DEVICE;
 	}
-	static struct fhsm_modexp zero;
-	struct fhsm_modexp *m1 = malloc(sizeof *m1), *m2 = malloc(sizeof *m2);
-	void *c = NULL, *r = NULL, *rinv = NULL, *cb = NULL, *a = NULL, *b = NULL, *h = NULL;
-	fhsm_err err = FHSM_OK;
-	if (!m1 || !m2 || mp_init_multi(&c, &r, &rinv, &cb, &a, &b, &h, NULL) != CRYPT_OK) {
-		err = FHSM_ERR_NOMEM;
-		goto out;
-	}
-	*m1 = zero;
-	*m2 = zero;
-	MP(mp_read_unsigned_bin(c, (unsigned char *)in, (unsigned long)bytes));
-	if (!private_op) {
-		err = prepare(m1, c, k->e, k->N);
-		if (err == FHSM_OK)
-			err = fhsm_job_run(&m1->job);
-		if (err == FHSM_OK)
-			err = from_result(m1, a);
-		goto emit;
-	}
-	/* Blinding: cb = c * r^e mod N, with r random and invertible. */
-	for (int tries = 0;; tries++) {
-		uint8_t rb[2 * FHSM_MODEXP_MAX_BITS / 8]; /* N: up to twice a CRT half */
-		if (tries == 8 || bytes > sizeof rb || fhsm_random(rb, bytes) != FHSM_OK) {
-			err = FHSM_ERR_RNG;
-			goto out;
-		}
-		MP(mp_read_unsigned_bin(r, rb, (unsigned long)bytes));
-		fhsm_wipe(rb, sizeof rb);
-		MP(mp_mod(r, k->N, r));
-		if (mp_cmp_d(r, 1) == LTC_MP_GT && mp_invmod(r, k->N, rinv) == CRYPT_OK)
-			break;
-	}
-	MP(mp_exptmod(r, k->e, k->N, cb));
-	MP(mp_mulmod(c, cb, k->N, cb));
-	/* The two halves on two engines at once. */
-	MP(mp_mod(cb, k->p, a));
-	MP(mp_mod(cb, k->q, b));
-	err = prepare(m1, a, k->dP, k->p);
-	if (err == FHSM_OK)
-		err = prepare(m2, b, k->dQ, k->q);
-	if (err == FHSM_OK) {
-		struct fhsm_job *jobs[2] = { &m1->job, &m2->job };
-		err = fhsm_jobs_run(jobs, 2);
-	}
-	if (err == FHSM_OK)
-		err = from_result(m1, a);
-	if (err == FHSM_OK)
-		err = from_result(m2, b);
-	if (err != FHSM_OK)
-		goto out;
-	/* Garner: m = b + q * (qInv * (a - b) mod p). */
-	MP(mp_sub(a, b, h));
-	MP(mp_mulmod(h, k->qP, k->p, h));
-	MP(mp_mul(h, k->q, h));
-	MP(mp_add(h, b, a));
-	/* Check before unblinding: a^e must give back cb. */
-	MP(mp_exptmod(a, k->e, k->N, h));
-	if (mp_cmp(h, cb) != LTC_MP_EQ) {
+	if (!private_op)
+		return fabric_public(k, bytes, in, out);
+	struct halves *hv = calloc(1, sizeof *hv);
+	if (!hv)
+		return FHSM_ERR_NOMEM;
+	fhsm_err err = soft_rsa_crt(k, bytes, in, out, fabric_halves, hv);
+	if (err != FHSM_OK && hv->ran) { /* the engines answered, the check refused it */
 		fabric_count_fallback(FHSM_FB_NO_ENGINE);
 		err = FHSM_ERR_DEVICE;
-		goto out;
 	}
-	MP(mp_mulmod(a, rinv, k->N, a));
-emit:
-	if (err == FHSM_OK) {
-		size_t n = mp_unsigned_bin_size(a);
-		if (n > bytes) {
-			err = FHSM_ERR_PROVIDER;
-			goto out;
-		}
-		memset(out, 0, bytes - n);
-		MP(mp_to_unsigned_bin(a, out + bytes - n));
-	}
-out:
-	if (m1) {
-		fhsm_wipe(m1, sizeof *m1);
-		free(m1);
-	}
-	if (m2) {
-		fhsm_wipe(m2, sizeof *m2);
-		free(m2);
-	}
-	void *all[] = { c, r, rinv, cb, a, b, h };
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		soft_mp_free(all[i]);
+	fhsm_wipe(hv, sizeof *hv);
+	free(hv);
 	return err;
 }

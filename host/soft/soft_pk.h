@@ -21,4 +21,14 @@ fhsm_err soft_mp_to_bytes(void *a, struct fhsm_bytes *out);
 /* Exactly len bytes, left-padded with zeros; FHSM_ERR_ARGS when it does not fit. */
 fhsm_err soft_mp_to_fixed(void *a, uint8_t *out, size_t len);
 
+/* RSA's private operation by CRT: out (bytes long) = in^d mod N. Blinded with a factor
+ * from fhsm_random and checked (m^e == the blinded input) before it is unblinded and
+ * released, so that a faulty half cannot leak a factor through a wrong result. The
+ * two half-size exponentiations are `halves`' (in place: a = a^dP mod p and
+ * b = b^dQ mod q): constant-time GMP in the soft provider, the modexp engines in
+ * host/fabric. FHSM_ERR_PROVIDER when the check fails; halves' own errors as is. */
+typedef fhsm_err (*soft_rsa_halves_fn)(const rsa_key *k, void *a, void *b, void *arg);
+fhsm_err soft_rsa_crt(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_t *out, soft_rsa_halves_fn halves,
+		      void *arg);
+
 #endif

@@ -1,4 +1,7 @@
-/* RSA on LibTomCrypt's rsa_exptmod (GMP math, CRT, blinding). The paddings are ours:
+/* RSA on LibTomCrypt's keys and GMP math: public operations by rsa_exptmod, private
+ * ones by soft_rsa_crt (CRT, blinding from fhsm_random, constant-time mpz_powm_sec
+ * halves, checked; LibTomCrypt's own uses mpz_powm and GMP's fixed-seed mpz_random,
+ * docs/benchmarks.md). The paddings are ours too:
  * LibTomCrypt 1.18 ties MGF1's hash to the PSS/OAEP hash, its OAEP/v1.5 decoders are
  * not constant time, and it cannot sign a bare DigestInfo. Each encoder follows
  * RFC 8017; each check re-encodes or scans without secret-dependent branches. */
@@ -464,6 +467,67 @@ out:
 
 /* ---- the raw operation ---- */
 
+fhsm_err soft_rsa_crt(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_t *out, soft_rsa_halves_fn halves,
+		      void *arg)
+{
+	void *c = NULL, *r = NULL, *rinv = NULL, *cb = NULL, *a = NULL, *b = NULL, *h = NULL;
+	uint8_t rb[2 * FHSM_RSA_MAX_BITS / 8]; /* keys made elsewhere may be larger than ours */
+	fhsm_err err = FHSM_OK;
+	if (bytes > sizeof rb)
+		return FHSM_ERR_ARGS;
+	if (mp_init_multi(&c, &r, &rinv, &cb, &a, &b, &h, NULL) != CRYPT_OK)
+		return FHSM_ERR_NOMEM;
+	MP(mp_read_unsigned_bin(c, (unsigned char *)in, (unsigned long)bytes));
+	/* Blinding: cb = c * r^e mod N, r uniform enough (bytes of N, reduced) and
+	 * invertible. LibTomCrypt's rsa_exptmod draws r from GMP's mpz_random, whose
+	 * state has a fixed seed: the same factors in every process. */
+	for (int tries = 0;; tries++) {
+		if (tries == 8 || fhsm_random(rb, bytes) != FHSM_OK) {
+			err = FHSM_ERR_RNG;
+			goto out;
+		}
+		MP(mp_read_unsigned_bin(r, rb, (unsigned long)bytes));
+		MP(mp_mod(r, k->N, r));
+		if (mp_cmp_d(r, 1) == LTC_MP_GT && mp_invmod(r, k->N, rinv) == CRYPT_OK)
+			break;
+	}
+	MP(mp_exptmod(r, k->e, k->N, cb));
+	MP(mp_mulmod(c, cb, k->N, cb));
+	MP(mp_mod(cb, k->p, a));
+	MP(mp_mod(cb, k->q, b));
+	if ((err = halves(k, a, b, arg)) != FHSM_OK)
+		goto out;
+	/* Garner: m = b + q * (qInv * (a - b) mod p). */
+	MP(mp_sub(a, b, h));
+	MP(mp_mulmod(h, k->qP, k->p, h));
+	MP(mp_mul(h, k->q, h));
+	MP(mp_add(h, b, a));
+	/* The check, before unblinding: a^e must give back cb. */
+	MP(mp_exptmod(a, k->e, k->N, h));
+	if (mp_cmp(h, cb) != LTC_MP_EQ) {
+		err = FHSM_ERR_PROVIDER;
+		goto out;
+	}
+	MP(mp_mulmod(a, rinv, k->N, a));
+	err = soft_mp_to_fixed(a, out, bytes);
+out:
+	fhsm_wipe(rb, sizeof rb);
+	void *all[] = { c, r, rinv, cb, a, b, h };
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		soft_mp_free(all[i]);
+	return err;
+}
+
+/* The halves on this CPU with GMP's mpz_powm_sec, whose time and memory accesses do
+ * not depend on the exponent (LibTomCrypt's mp_exptmod is mpz_powm, which does). */
+static fhsm_err powm_sec_halves(const rsa_key *k, void *a, void *b, void *arg)
+{
+	(void)arg;
+	mpz_powm_sec(a, a, k->dP, k->p);
+	mpz_powm_sec(b, b, k->dQ, k->q);
+	return FHSM_OK;
+}
+
 /* out (k->bytes) = in^d or in^e mod N; `in` is k->bytes long. FHSM_ERR_ARGS when in >= N. */
 static fhsm_err rsa_op(const fhsm_rsa_key *key, const uint8_t *in, uint8_t *out, int which)
 {
@@ -480,6 +544,8 @@ static fhsm_err rsa_op(const fhsm_rsa_key *key, const uint8_t *in, uint8_t *out,
 	if (fhsm_fabric_attached() &&
 	    fabric_rsa_op(&key->k, key->bytes, in, out, which == PK_PRIVATE) == FHSM_OK)
 		return FHSM_OK;
+	if (which == PK_PRIVATE)
+		return soft_rsa_crt(&key->k, key->bytes, in, out, powm_sec_halves, NULL);
 	unsigned long len = (unsigned long)key->bytes;
 	int rc = rsa_exptmod(in, len, out, &len, which, (rsa_key *)&key->k);
 	if (rc != CRYPT_OK || len != key->bytes) {
