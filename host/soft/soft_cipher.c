@@ -596,11 +596,6 @@ fhsm_err fhsm_mac_key_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_
 	return FHSM_OK;
 }
 
-int fhsm_mac_key_alg(const fhsm_mac_key *key)
-{
-	return key ? key->alg : -1;
-}
-
 void fhsm_mac_key_free(fhsm_mac_key *key)
 {
 	if (!key)

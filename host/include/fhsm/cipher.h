@@ -55,7 +55,6 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx);
 typedef struct fhsm_mac_key fhsm_mac_key;
 fhsm_err fhsm_mac_key_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t key_len, fhsm_mac_key **out);
 fhsm_err fhsm_mac_new_keyed(const fhsm_mac_key *key, fhsm_mac_ctx **out);
-int fhsm_mac_key_alg(const fhsm_mac_key *key);
 void fhsm_mac_key_free(fhsm_mac_key *key);
 
 /* AES key wrap, RFC 3394 (iv: 8 bytes, NULL for the default A6..A6; len a multiple of 8,
