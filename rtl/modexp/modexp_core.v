@@ -19,7 +19,8 @@
 // always runs over all words.
 //   cycles = (W + 2) + P * (MM + 2) + (s + 2)   (start to result)
 //   P      = 17 + 5 * (D - 1) products for D = ceil(ebits/4) >= 1, 17 for ebits = 0
-//   MM     = s * (s + 4) + 3  cycles per Montgomery product (+2 hand-over).
+//   MM     = s * (s + 2) + 3  cycles per Montgomery product (s = 2: 12)
+//            (+2 hand-over).
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
 // 1024-bit exponent: 1,292 products (square-and-always-multiply: 2,051).
 //
@@ -35,8 +36,9 @@
 //
 // Montgomery product: FIOS (finely integrated operand scanning), one outer
 // iteration per word b_i of b, one inner step per word j (both products
-// a_j*b_i and m*n_j in the same step, 2 multipliers): s + 4 cycles per outer
-// iteration, so s*(s+4) + 3 per product. A product may write its result over
+// a_j*b_i and m*n_j in the same step, 2 multipliers): s + 2 cycles per outer
+// iteration (the next m is computed in 2 cycles between two iterations' inner
+// steps), so s*(s+2) + 3 per product. A product may write its result over
 // its a and b operands (squarings and multiplies run in place).
 //
 // Interface:
@@ -115,8 +117,10 @@ module modexp_core #(
   reg            mm_den_q;     // write the result to slot mm_d_q
   reg            mm_busy_q;
   reg  [AW-1:0]  mm_i_q;       // outer index
-  reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+3)
+  reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+1)
   reg  [W-1:0]   b_q, m_q;
+  reg  [W-1:0]   a0_q;         // a_0, read once per product
+  reg            s1_q, s2_q, s3_q;          // outer-iteration cycles 1, 2, 3
   reg            mv_q, av_q, tv_q;          // M stage, A stage, tail valid
   reg  [AW-1:0]  mj_q, aj_q;
   reg            mfirst_q;                  // outer iteration 0 (t = 0)
@@ -150,14 +154,19 @@ module modexp_core #(
                                    .re_i(1'b1), .raddr_i(t_raddr), .rdata_o(t_rdata));
 
   // ---- multipliers -------------------------------------------------------------
-  // t_0 + a_0 * b_i (mod 2^W). t_0 is read at setup cycle 2, the latest
-  // possible: with s = 2 the previous iteration writes it in cycle 1.
-  wire [W-1:0]   u_w = ((mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata) + p1[W-1:0];
-  wire           mm_setup3 = mm_busy_q && (mm_c_q == {{AW{1'b0}}, 2'd3});
+  // Outer iteration i, cycle c: c0 reads b_i; c1 b_i * a_0 (mul1, a_0 kept in
+  // a0_q) and reads t_0; c2 u = t_0 + a_0*b_i (mod 2^W), m = u * n' (mul2)
+  // and issues the inner step j = 0 (reads a_0, n_0, t_0); c3 the step's
+  // M stage takes m straight from mul2's output (m_q from c4 on). t_0 is
+  // written by the previous iteration's step j = 1 in its cycle 5, so an
+  // iteration takes at least 5 cycles: s + 2, and 5 for s = 2.
+  wire [W-1:0]   u_tw = (mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata;
+  wire [W-1:0]   u_p = mm_bone_q ? ((mm_i_q == {AW{1'b0}}) ? a0_q : {W{1'b0}}) : p1[W-1:0];
+  wire [W-1:0]   u_w = u_tw + u_p;
   wire [2*W-1:0] p1, p2;
-  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(b_q), .p_o(p1));
-  fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(mm_setup3 ? u_w : n_rdata),
-                            .b_i(mm_setup3 ? ninv_q : m_q), .p_o(p2));
+  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(s1_q ? a0_q : b_q), .p_o(p1));
+  fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(s2_q ? u_w : n_rdata),
+                            .b_i(s2_q ? ninv_q : s3_q ? p2[W-1:0] : m_q), .p_o(p2));
 
   // ---- inner step arithmetic (A stage) -------------------------------------------
   // sum = t_j + a_j*b_i + m*n_j + carry < 2^(2W+2): the carry needs W+2 bits.
@@ -173,10 +182,11 @@ module modexp_core #(
   wire [2*W+1:0] cc2  = ((cs1 & cc1) | (cs1 & op_c) | (cc1 & op_c)) << 1;
   wire [2*W+1:0] sum  = cs2 + cc2;
 
-  wire [AW+1:0]  mm_c_last = {1'b0, s_q} + 3;       // s + 3
+  wire           s_two     = (s_q == 2);
+  wire [AW+1:0]  mm_c_last = s_two ? 4 : {1'b0, s_q} + 1'b1;  // s + 1 (s = 2: 4)
   wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
-  wire           mm_issue  = mm_busy_q && (mm_c_q >= 4);
-  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-3){1'b0}}, 3'd4};
+  wire           mm_issue  = mm_busy_q && (mm_c_q >= 2) && !(s_two && mm_c_q == 4);
+  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-2){1'b0}}, 2'd2};
   wire           mm_lastit = (mm_i_q == s_m1);
 
   // final reduction: value - n, word by word
@@ -206,10 +216,10 @@ module modexp_core #(
       endcase
     end
     // Montgomery engine reads
+    if (mm_go_q) v_raddr = {mm_a_q, {AW{1'b0}}};   // a_0 for a0_q
     if (mm_busy_q) begin
       if (mm_c_q == 0) v_raddr = {mm_b_q, mm_i_q};
-      else if (mm_c_q == 1) v_raddr = {mm_a_q, {AW{1'b0}}};
-      else if (mm_c_q == 2) t_raddr = {AW{1'b0}};
+      else if (mm_c_q == 1) t_raddr = {AW{1'b0}};
     end
     // ... and writes: t_{j-1} from the A stage, t_{s-1} from the tail
     if (av_q && !az_q) begin
@@ -243,6 +253,9 @@ module modexp_core #(
       mm_busy_q <= 1'b0;
       mm_i_q    <= {AW{1'b0}};
       mm_c_q    <= {(AW+2){1'b0}};
+      s1_q      <= 1'b0;
+      s2_q      <= 1'b0;
+      s3_q      <= 1'b0;
       mv_q      <= 1'b0;
       av_q      <= 1'b0;
       tv_q      <= 1'b0;
@@ -262,6 +275,9 @@ module modexp_core #(
           mm_c_q <= mm_c_q + 1'b1;
         end
       end
+      s1_q <= mm_busy_q && (mm_c_q == 0);
+      s2_q <= s1_q;
+      s3_q <= s2_q;
       mv_q <= mm_issue;
       av_q <= mv_q;
       tv_q <= av_q && (aj_q == s_m1);
@@ -270,7 +286,8 @@ module modexp_core #(
 
   always @(posedge clk) begin
     if (mm_busy_q && mm_c_q == 1) b_q <= mm_bone_q ? {{(W-1){1'b0}}, (mm_i_q == {AW{1'b0}})} : v_rdata;
-    if (mm_busy_q && mm_c_q == 4) m_q <= p2[W-1:0];
+    if (mm_busy_q && mm_c_q == 0 && mm_i_q == {AW{1'b0}}) a0_q <= v_rdata;
+    if (s3_q) m_q <= p2[W-1:0];
     // issue -> M stage
     mj_q     <= iss_j;
     mfirst_q <= (mm_i_q == {AW{1'b0}});
