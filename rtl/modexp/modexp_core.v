@@ -2,15 +2,27 @@
 // Montgomery modular exponentiation core: r = x^e mod n for odd n of up to
 // MAXBITS bits, exponents of up to MAXBITS bits.
 //
+// Fixed 4-bit window, left to right. The table x^0 .. x^15 in Montgomery
+// form is computed first (x^1 = x * R^2 / R, x^0 = R^2 * 1 / R = R mod n,
+// x^i = x^(i-1) * x^1: 16 products). The exponent, zero-padded at the top to
+// D = ceil(ebits/4) digits, is then scanned from the top digit: the
+// accumulator starts as table[top digit] (no product), and every further
+// digit costs 4 squarings and one multiply by table[digit], always, also for
+// digit 0 (table[0] is the Montgomery one). Last, one product by 1 takes the
+// result out of Montgomery form, and one constant-time final reduction.
+//
 // Constant time: the sequence of operations, and so the cycle count, depends
-// only on the word count s and the exponent bit length ebits (both public):
-// left-to-right square-and-always-multiply, where the multiply result is kept
-// or dropped by swapping two RAM slot pointers, never by a branch in time;
-// no conditional subtraction inside the Montgomery products (see below); one
-// final reduction pass that always runs over all words.
-//   cycles = (W + 2) + (2*ebits + 3) * (MM + 2) + (s + 2)   (start to result)
-//   MM     = s * (s + 4) + 3  cycles per Montgomery product (+2 hand-over).
+// only on the word count s and the exponent bit length ebits (both public).
+// The secret digit only selects which table slot the multiply reads (a RAM
+// address: the same cycles for every address); no conditional subtraction
+// inside the Montgomery products (see below); the final reduction pass
+// always runs over all words.
+//   cycles = (W + 2) + P * (MM + 2) + (s + 2)   (start to result)
+//   P      = 17 + 5 * (D - 1) products for D = ceil(ebits/4) >= 1, 17 for ebits = 0
+//   MM     = s * (s + 2) + 3  cycles per Montgomery product (s = 2: 12)
+//            (+2 hand-over).
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
+// 1024-bit exponent: 1,292 products (square-and-always-multiply: 2,051).
 //
 // Montgomery constants: n' = -n^-1 mod 2^W is computed on the core (W-step
 // bit-serial Hensel lift, W+1 cycles). R^2 mod n (R = 2^(W*s)) is supplied
@@ -24,19 +36,23 @@
 //
 // Montgomery product: FIOS (finely integrated operand scanning), one outer
 // iteration per word b_i of b, one inner step per word j (both products
-// a_j*b_i and m*n_j in the same step, 2 multipliers): s + 4 cycles per outer
-// iteration, so s*(s+4) + 3 per product.
+// a_j*b_i and m*n_j in the same step, 2 multipliers): s + 2 cycles per outer
+// iteration (the next m is computed in 2 cycles between two iterations' inner
+// steps), so s*(s+2) + 3 per product. A product may write its result over
+// its a and b operands (squarings and multiplies run in place).
 //
 // Interface:
 //   wr_*:    load operands while idle, one W-bit word per handshake, least
 //            significant word at address 0. wr_sel_i: 0 = n, 1 = x (base,
 //            < n), 2 = R^2 mod n, 3 = e. All s words of n, x, R^2 and
-//            ceil(ebits/W) words of e must be written (high words zero).
+//            ceil(ebits/W) words of e must be written (high words zero;
+//            exponent bits at and above ebits are ignored).
 //   start_*: nwords = s, ebits = bit length of e (0 gives x^0 = 1).
 //   res_*:   the s result words, least significant first; res_last_o on the
 //            last one. cycles_o: cycles from start to the first result word.
-// Storage: one RAM of 4 slots x 2^AW words (x/xm, R^2, two accumulators),
-// n, e and the product accumulator t in one RAM each: 7 x 2^AW x W bits.
+// Storage: one RAM of 17 slots x 2^AW words (table x^0..x^15, where x^0 and
+// x^1 are first loaded with R^2 and x, and the accumulator), n, e and the
+// product accumulator t in one RAM each: 20 x 2^AW x W bits.
 module modexp_core #(
   parameter integer MAXBITS = 4096,
   parameter integer W       = 16,
@@ -65,20 +81,26 @@ module modexp_core #(
   localparam integer CW   = W + 2;                  // inner-loop carry bits
   localparam [LW:0] LAST_NK = W[LW:0];
 
-  localparam [1:0] SEL_N = 2'd0, SEL_X = 2'd1, SEL_E = 2'd3;  // 2: R^2 mod n
-  localparam [1:0] SL_X = 2'd0, SL_R2 = 2'd1;       // V RAM slots (+ 2 accumulators)
+  localparam integer DL   = LW - 2;                 // digit-in-word index bits
+  localparam integer NSLOT = 17;                    // V RAM slots
 
-  localparam [3:0] ST_IDLE = 4'd0, ST_NINV0 = 4'd1, ST_NINV = 4'd2, ST_XM = 4'd3,
-                   ST_ONE = 4'd4, ST_SQ = 4'd5, ST_MUL = 4'd6, ST_FIN = 4'd7,
-                   ST_CMP = 4'd8, ST_OUTRD = 4'd9, ST_OUTC = 4'd10, ST_OUTV = 4'd11;
+  localparam [1:0] SEL_N = 2'd0, SEL_X = 2'd1, SEL_E = 2'd3;  // 2: R^2 mod n
+  // V RAM slots: table[i] in slot i (R^2 is loaded into slot 0, x into 1)
+  localparam [4:0] SL_R2 = 5'd0, SL_X = 5'd1, SL_ACC = 5'd16;
+
+  localparam [3:0] ST_IDLE = 4'd0, ST_NINV0 = 4'd1, ST_NINV = 4'd2, ST_T1 = 4'd3,
+                   ST_T0 = 4'd4, ST_TAB = 4'd5, ST_SQ = 4'd6, ST_MUL = 4'd7, ST_FIN = 4'd8,
+                   ST_CMP = 4'd9, ST_OUTRD = 4'd10, ST_OUTC = 4'd11, ST_OUTV = 4'd12;
 
   // ---- top-level state -----------------------------------------------------
   reg  [3:0]     st_q;
   reg  [AW:0]    s_q;          // word count
-  reg  [EBW-1:0] k_q;          // exponent bit being processed
+  reg  [EBW-3:0] g_q;          // exponent digit being processed (4 bits each)
+  reg  [1:0]     topk_q;       // (ebits - 1) mod 4: top digit has topk+1 bits
+  reg  [1:0]     sq_q;         // squaring within the digit (0..3)
+  reg  [3:0]     tix_q;        // table entry being computed
   reg  [LW:0]    nk_q;         // n' computation step
   reg  [W-1:0]   n0_q, ninv_q, ny_q, np_q;
-  reg  [1:0]     acc_q, tmp_q; // accumulator slots (swapped by the exponent bit)
   reg  [AW:0]    oj_q;         // compare / output word index (reaches s)
   reg            ov_q;         // compare pass: a word was read last cycle
   reg  [EBW-1:0] ebits_q;      // exponent length of the running operation
@@ -90,13 +112,15 @@ module modexp_core #(
 
   // ---- Montgomery product engine state --------------------------------------
   reg            mm_go_q;      // start pulse (operands below are stable)
-  reg  [1:0]     mm_a_q, mm_b_q, mm_d_q;
+  reg  [4:0]     mm_a_q, mm_b_q, mm_d_q;
   reg            mm_bone_q;    // b = 1
   reg            mm_den_q;     // write the result to slot mm_d_q
   reg            mm_busy_q;
   reg  [AW-1:0]  mm_i_q;       // outer index
-  reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+3)
+  reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+1)
   reg  [W-1:0]   b_q, m_q;
+  reg  [W-1:0]   a0_q;         // a_0, read once per product
+  reg            s1_q, s2_q, s3_q;          // outer-iteration cycles 1, 2, 3
   reg            mv_q, av_q, tv_q;          // M stage, A stage, tail valid
   reg  [AW-1:0]  mj_q, aj_q;
   reg            mfirst_q;                  // outer iteration 0 (t = 0)
@@ -108,13 +132,20 @@ module modexp_core #(
 
   // ---- RAMs --------------------------------------------------------------------
   reg            v_we, n_we, e_we, t_we;
-  reg  [AW+1:0]  v_waddr, v_raddr;
+  reg  [AW+4:0]  v_waddr, v_raddr;
   reg  [AW-1:0]  n_waddr, n_raddr, e_waddr, e_raddr, t_waddr, t_raddr;
   reg  [W-1:0]   v_wdata, t_wdata;
   wire [W-1:0]   v_rdata, n_rdata, e_rdata, t_rdata;
 
-  fhsm_ram #(.AW(AW+2), .DW(W)) u_v (.clk(clk), .we_i(v_we), .waddr_i(v_waddr), .wdata_i(v_wdata),
-                                     .re_i(1'b1), .raddr_i(v_raddr), .rdata_o(v_rdata));
+  // V: 17 slots of 2^AW words (not a power of two: fhsm_ram's shape, inline)
+  (* no_rw_check *)
+  reg  [W-1:0]   v_mem [0:NSLOT*(1<<AW)-1];
+  reg  [W-1:0]   v_rdata_q;
+  always @(posedge clk) begin
+    if (v_we) v_mem[v_waddr] <= v_wdata;
+  end
+  always @(posedge clk) v_rdata_q <= v_mem[v_raddr];
+  assign v_rdata = v_rdata_q;
   fhsm_ram #(.AW(AW), .DW(W)) u_n (.clk(clk), .we_i(n_we), .waddr_i(n_waddr), .wdata_i(wr_data_i),
                                    .re_i(1'b1), .raddr_i(n_raddr), .rdata_o(n_rdata));
   fhsm_ram #(.AW(AW), .DW(W)) u_e (.clk(clk), .we_i(e_we), .waddr_i(e_waddr), .wdata_i(wr_data_i),
@@ -123,14 +154,19 @@ module modexp_core #(
                                    .re_i(1'b1), .raddr_i(t_raddr), .rdata_o(t_rdata));
 
   // ---- multipliers -------------------------------------------------------------
-  // t_0 + a_0 * b_i (mod 2^W). t_0 is read at setup cycle 2, the latest
-  // possible: with s = 2 the previous iteration writes it in cycle 1.
-  wire [W-1:0]   u_w = ((mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata) + p1[W-1:0];
-  wire           mm_setup3 = mm_busy_q && (mm_c_q == {{AW{1'b0}}, 2'd3});
+  // Outer iteration i, cycle c: c0 reads b_i; c1 b_i * a_0 (mul1, a_0 kept in
+  // a0_q) and reads t_0; c2 u = t_0 + a_0*b_i (mod 2^W), m = u * n' (mul2)
+  // and issues the inner step j = 0 (reads a_0, n_0, t_0); c3 the step's
+  // M stage takes m straight from mul2's output (m_q from c4 on). t_0 is
+  // written by the previous iteration's step j = 1 in its cycle 5, so an
+  // iteration takes at least 5 cycles: s + 2, and 5 for s = 2.
+  wire [W-1:0]   u_tw = (mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata;
+  wire [W-1:0]   u_p = mm_bone_q ? ((mm_i_q == {AW{1'b0}}) ? a0_q : {W{1'b0}}) : p1[W-1:0];
+  wire [W-1:0]   u_w = u_tw + u_p;
   wire [2*W-1:0] p1, p2;
-  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(b_q), .p_o(p1));
-  fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(mm_setup3 ? u_w : n_rdata),
-                            .b_i(mm_setup3 ? ninv_q : m_q), .p_o(p2));
+  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(s1_q ? a0_q : b_q), .p_o(p1));
+  fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(s2_q ? u_w : n_rdata),
+                            .b_i(s2_q ? ninv_q : s3_q ? p2[W-1:0] : m_q), .p_o(p2));
 
   // ---- inner step arithmetic (A stage) -------------------------------------------
   // sum = t_j + a_j*b_i + m*n_j + carry < 2^(2W+2): the carry needs W+2 bits.
@@ -146,10 +182,11 @@ module modexp_core #(
   wire [2*W+1:0] cc2  = ((cs1 & cc1) | (cs1 & op_c) | (cc1 & op_c)) << 1;
   wire [2*W+1:0] sum  = cs2 + cc2;
 
-  wire [AW+1:0]  mm_c_last = {1'b0, s_q} + 3;       // s + 3
+  wire           s_two     = (s_q == 2);
+  wire [AW+1:0]  mm_c_last = s_two ? 4 : {1'b0, s_q} + 1'b1;  // s + 1 (s = 2: 4)
   wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
-  wire           mm_issue  = mm_busy_q && (mm_c_q >= 4);
-  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-3){1'b0}}, 3'd4};
+  wire           mm_issue  = mm_busy_q && (mm_c_q >= 2) && !(s_two && mm_c_q == 4);
+  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-2){1'b0}}, 2'd2};
   wire           mm_lastit = (mm_i_q == s_m1);
 
   // final reduction: value - n, word by word
@@ -157,7 +194,7 @@ module modexp_core #(
 
   always @(*) begin
     v_we    = 1'b0;
-    v_waddr = {wr_sel_i == SEL_X ? SL_X : SL_R2, wr_addr_i};
+    v_waddr = {(wr_sel_i == SEL_X) ? SL_X : SL_R2, wr_addr_i};
     v_wdata = wr_data_i;
     n_we    = 1'b0;
     n_waddr = wr_addr_i;
@@ -169,7 +206,7 @@ module modexp_core #(
     v_raddr = {mm_a_q, iss_j};
     n_raddr = iss_j;
     t_raddr = iss_j;
-    e_raddr = k_q[EBW-1:LW];
+    e_raddr = g_q[EBW-3:DL];
     // host writes while idle
     if (st_q == ST_IDLE && wr_valid_i) begin
       case (wr_sel_i)
@@ -179,10 +216,10 @@ module modexp_core #(
       endcase
     end
     // Montgomery engine reads
+    if (mm_go_q) v_raddr = {mm_a_q, {AW{1'b0}}};   // a_0 for a0_q
     if (mm_busy_q) begin
       if (mm_c_q == 0) v_raddr = {mm_b_q, mm_i_q};
-      else if (mm_c_q == 1) v_raddr = {mm_a_q, {AW{1'b0}}};
-      else if (mm_c_q == 2) t_raddr = {AW{1'b0}};
+      else if (mm_c_q == 1) t_raddr = {AW{1'b0}};
     end
     // ... and writes: t_{j-1} from the A stage, t_{s-1} from the tail
     if (av_q && !az_q) begin
@@ -216,6 +253,9 @@ module modexp_core #(
       mm_busy_q <= 1'b0;
       mm_i_q    <= {AW{1'b0}};
       mm_c_q    <= {(AW+2){1'b0}};
+      s1_q      <= 1'b0;
+      s2_q      <= 1'b0;
+      s3_q      <= 1'b0;
       mv_q      <= 1'b0;
       av_q      <= 1'b0;
       tv_q      <= 1'b0;
@@ -235,6 +275,9 @@ module modexp_core #(
           mm_c_q <= mm_c_q + 1'b1;
         end
       end
+      s1_q <= mm_busy_q && (mm_c_q == 0);
+      s2_q <= s1_q;
+      s3_q <= s2_q;
       mv_q <= mm_issue;
       av_q <= mv_q;
       tv_q <= av_q && (aj_q == s_m1);
@@ -243,7 +286,8 @@ module modexp_core #(
 
   always @(posedge clk) begin
     if (mm_busy_q && mm_c_q == 1) b_q <= mm_bone_q ? {{(W-1){1'b0}}, (mm_i_q == {AW{1'b0}})} : v_rdata;
-    if (mm_busy_q && mm_c_q == 4) m_q <= p2[W-1:0];
+    if (mm_busy_q && mm_c_q == 0 && mm_i_q == {AW{1'b0}}) a0_q <= v_rdata;
+    if (s3_q) m_q <= p2[W-1:0];
     // issue -> M stage
     mj_q     <= iss_j;
     mfirst_q <= (mm_i_q == {AW{1'b0}});
@@ -259,16 +303,22 @@ module modexp_core #(
   end
 
   // ---- top-level sequence ------------------------------------------------------------
-  wire ebit = e_rdata[k_q[LW-1:0]];
+  // digit g_q of e: word g_q / (W/4), nibble g_q mod (W/4); the top digit is
+  // masked to its topk+1 bits (bits at and above ebits do not count)
+  wire [3:0]     top_msk = {topk_q == 2'd3, topk_q >= 2'd2, topk_q != 2'd0, 1'b1};
+  wire [3:0]     digit   = e_rdata[{g_q[DL-1:0], 2'b00} +: 4];
+  wire [3:0]     digit_t = digit & top_msk;
+  wire [EBW-1:0] ebm1    = start_ebits_i - 1'b1;
 
   always @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
       st_q      <= ST_IDLE;
       s_q       <= {(AW+1){1'b0}};
-      k_q       <= {EBW{1'b0}};
+      g_q       <= {(EBW-2){1'b0}};
+      topk_q    <= 2'd0;
+      sq_q      <= 2'd0;
+      tix_q     <= 4'd0;
       nk_q      <= {(LW+1){1'b0}};
-      acc_q     <= 2'd2;
-      tmp_q     <= 2'd3;
       oj_q      <= {(AW+1){1'b0}};
       ov_q      <= 1'b0;
       ebits_q   <= {EBW{1'b0}};
@@ -278,9 +328,9 @@ module modexp_core #(
       nbor_q    <= 1'b0;
       cyc_q     <= 32'd0;
       mm_go_q   <= 1'b0;
-      mm_a_q    <= 2'd0;
-      mm_b_q    <= 2'd0;
-      mm_d_q    <= 2'd0;
+      mm_a_q    <= 5'd0;
+      mm_b_q    <= 5'd0;
+      mm_d_q    <= 5'd0;
       mm_bone_q <= 1'b0;
       mm_den_q  <= 1'b0;
     end else begin
@@ -290,13 +340,12 @@ module modexp_core #(
       case (st_q)
         ST_IDLE: begin
           if (start_valid_i) begin
-            st_q  <= ST_NINV0;
+            st_q    <= ST_NINV0;
             s_q     <= start_nwords_i;
             ebits_q <= start_ebits_i;
-            k_q     <= start_ebits_i - 1'b1;
-            acc_q <= 2'd2;
-            tmp_q <= 2'd3;
-            cyc_q <= 32'd1;
+            g_q     <= ebm1[EBW-1:2];       // top digit: (ebits - 1) / 4
+            topk_q  <= ebm1[1:0];
+            cyc_q   <= 32'd1;
           end
         end
         ST_NINV0: begin                 // n_0 is being read
@@ -318,7 +367,7 @@ module modexp_core #(
             nk_q <= nk_q + 1'b1;
           end else begin
             ninv_q    <= ~ny_q + 1'b1;  // n' = -n0^-1
-            st_q      <= ST_XM;         // xm = x * R^2 / R = x*R mod n
+            st_q      <= ST_T1;         // table[1] = x * R^2 / R = x*R mod n
             mm_go_q   <= 1'b1;
             mm_a_q    <= SL_X;
             mm_b_q    <= SL_R2;
@@ -327,49 +376,83 @@ module modexp_core #(
             mm_den_q  <= 1'b1;
           end
         end
-        ST_XM: begin
-          if (mm_done_q) begin          // acc = R^2 * 1 / R = R mod n
-            st_q      <= ST_ONE;
+        ST_T1: begin
+          if (mm_done_q) begin          // table[0] = R^2 * 1 / R = R mod n
+            st_q      <= ST_T0;
             mm_go_q   <= 1'b1;
             mm_a_q    <= SL_R2;
             mm_bone_q <= 1'b1;
-            mm_d_q    <= acc_q;
+            mm_d_q    <= SL_R2;
+            tix_q     <= 4'd2;
           end
         end
-        ST_ONE, ST_MUL: begin
+        ST_T0, ST_TAB: begin
           if (mm_done_q) begin
-            // after a multiply: keep it iff the exponent bit is set
-            if (st_q == ST_MUL && ebit) begin
-              acc_q <= tmp_q;
-              tmp_q <= acc_q;
-            end
-            if (st_q == ST_MUL) k_q <= k_q - 1'b1;
-            if ((st_q == ST_ONE && ebits_q == {EBW{1'b0}}) ||
-                (st_q == ST_MUL && k_q == {EBW{1'b0}})) begin
-              st_q      <= ST_FIN;      // out of Montgomery form: acc * 1 / R
+            if (st_q == ST_T0 || tix_q != 4'd0) begin
+              // table[i] = table[i-1] * table[1]
+              st_q      <= ST_TAB;
               mm_go_q   <= 1'b1;
-              mm_a_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_a_q    <= {1'b0, tix_q - 1'b1};
+              mm_b_q    <= SL_X;
+              mm_bone_q <= 1'b0;
+              mm_d_q    <= {1'b0, tix_q};
+              tix_q     <= tix_q + 1'b1;  // wraps to 0 after 15: table done
+            end else if (ebits_q == {EBW{1'b0}}) begin
+              st_q      <= ST_FIN;      // x^0: table[0] * 1 / R = 1 mod n
+              mm_go_q   <= 1'b1;
+              mm_a_q    <= 5'd0;
+              mm_bone_q <= 1'b1;
+              mm_den_q  <= 1'b0;
+            end else if (g_q == {(EBW-2){1'b0}}) begin
+              st_q      <= ST_FIN;      // one digit: table[digit] * 1 / R
+              mm_go_q   <= 1'b1;
+              mm_a_q    <= {1'b0, digit_t};
               mm_bone_q <= 1'b1;
               mm_den_q  <= 1'b0;
             end else begin
-              st_q      <= ST_SQ;       // acc = acc^2
+              // acc = table[top digit]^2, then 3 more squarings in place
+              st_q      <= ST_SQ;
               mm_go_q   <= 1'b1;
-              mm_a_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
-              mm_b_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
+              mm_a_q    <= {1'b0, digit_t};
+              mm_b_q    <= {1'b0, digit_t};
               mm_bone_q <= 1'b0;
-              mm_d_q    <= (st_q == ST_MUL && ebit) ? tmp_q : acc_q;
-              mm_den_q  <= 1'b1;
+              mm_d_q    <= SL_ACC;
+              g_q       <= g_q - 1'b1;
+              sq_q      <= 2'd0;
             end
           end
         end
         ST_SQ: begin
-          if (mm_done_q) begin          // tmp = acc * xm
-            st_q      <= ST_MUL;
+          if (mm_done_q) begin
             mm_go_q   <= 1'b1;
-            mm_a_q    <= acc_q;
-            mm_b_q    <= SL_X;
+            mm_a_q    <= SL_ACC;
             mm_bone_q <= 1'b0;
-            mm_d_q    <= tmp_q;
+            mm_d_q    <= SL_ACC;
+            sq_q      <= sq_q + 1'b1;
+            if (sq_q == 2'd3) begin     // acc = acc * table[digit]
+              st_q   <= ST_MUL;
+              mm_b_q <= {1'b0, digit};
+            end else begin              // acc = acc^2
+              mm_b_q <= SL_ACC;
+            end
+          end
+        end
+        ST_MUL: begin
+          if (mm_done_q) begin
+            mm_go_q   <= 1'b1;
+            mm_a_q    <= SL_ACC;
+            mm_b_q    <= SL_ACC;
+            mm_d_q    <= SL_ACC;
+            if (g_q == {(EBW-2){1'b0}}) begin
+              st_q      <= ST_FIN;      // out of Montgomery form: acc * 1 / R
+              mm_bone_q <= 1'b1;
+              mm_den_q  <= 1'b0;
+            end else begin
+              st_q      <= ST_SQ;       // next digit
+              mm_bone_q <= 1'b0;
+              g_q       <= g_q - 1'b1;
+              sq_q      <= 2'd0;
+            end
           end
         end
         ST_FIN: begin

@@ -39,8 +39,10 @@ core_info() {
     sha256) echo "synth_sha2|WORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     sha512) echo "synth_sha2|WORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
-    modexp) echo "synth_modexp|MAXBITS=4096|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
-    modexp32) echo "synth_modexp|MAXBITS=4096 W=32|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
+    # MAXBITS=2048: the 4-bit window's table (17 slots) at 4096 bits needs
+    # 40 EBR (W=16), more than an UP5K has
+    modexp) echo "synth_modexp|MAXBITS=2048|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
+    modexp32) echo "synth_modexp|MAXBITS=2048 W=32|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
     *) echo "report.sh: unknown core $1" >&2; exit 2 ;;
   esac
 }

@@ -140,6 +140,8 @@ Z random_modulus(gmp_randstate_t rs, unsigned bits) {
   return n;
 }
 
+uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W);
+
 struct Case { unsigned nbits; int exp_kind; int base_kind; };
 
 // exp_kind: 0 -> e = 0, 1 -> 1, 2 -> 3, 3 -> 65537, 4 -> random 2..96 bits,
@@ -166,14 +168,26 @@ void run_cases(MX& mx, gmp_randstate_t rs, const std::vector<Case>& cases) {
     Z got = mx.powm(x, e, n);
     ASSERT_EQ(got, ref_powm(x, e, n)) << "case " << i << " nbits " << c.nbits << " e " << e
                                       << " x " << x << " n " << n;
+    // the exact cycle count for every word count, small ones included
+    unsigned ebits = mpz_sgn(e.v) ? mpz_sizeinbase(e.v, 2) : 0;
+    EXPECT_EQ(mx.cycles, modexp_cycles(nwords_for(c.nbits, MX::kW), ebits, MX::kW))
+        << "case " << i << " nbits " << c.nbits << " ebits " << ebits;
   }
 }
 
 // Exact cycle count of the core (see modexp_core.v): it depends on s and
-// ebits only.
+// ebits only. Products: 16 for the table x^0..x^15, 4 squarings and one
+// multiply per 4-bit digit after the top one, one out of Montgomery form.
+uint64_t modexp_products(unsigned ebits) {
+  uint64_t digits = (ebits + 3) / 4;
+  return 17 + (digits ? 5 * (digits - 1) : 0);
+}
+// Cycles per Montgomery product: s outer iterations of s + 2 cycles (5 for
+// s = 2), + 3 to drain the pipeline.
+uint64_t mm_cycles(unsigned s) { return uint64_t(s) * (s + 2) + 3 + (s == 2 ? 1 : 0); }
 uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W) {
-  uint64_t mm = uint64_t(s) * (s + 4) + 3;
-  return (W + 2) + (2ull * ebits + 3) * (mm + 2) + (s + 2);
+  uint64_t mm = mm_cycles(s);
+  return (W + 2) + modexp_products(ebits) * (mm + 2) + (s + 2);
 }
 
 }  // namespace
@@ -236,10 +250,12 @@ void constant_time(uint64_t seed) {
   gmp_randstate_t rs;
   gmp_randinit_mt(rs);
   gmp_randseed_ui(rs, seed);
-  for (unsigned nbits : {1024u, 521u}) {
+  // 160-bit exponents: whole 4-bit digits; 157: a 1-bit top digit
+  for (unsigned run = 0; run < 3; ++run) {
+    const unsigned nbits = run == 1 ? 521 : 1024;
     Z n = random_modulus(rs, nbits);
     unsigned s = nwords_for(nbits, W);
-    const unsigned ebits = 160;
+    const unsigned ebits = run == 2 ? 157 : 160;
     std::vector<Z> bases(3);
     mpz_set_ui(bases[1].v, 1);
     mpz_sub_ui(bases[2].v, n.v, 1);
@@ -306,9 +322,10 @@ TEST(Modexp, CycleReport) {
   for (unsigned W : {16u, 32u}) {
     for (unsigned nbits : {1024u, 2048u, 4096u}) {
       unsigned s = nwords_for(nbits, W);
-      std::printf("modexp W=%u %u-bit modulus, %u-bit exponent: %llu cycles (%u words, %llu per product)\n",
+      std::printf("modexp W=%u %u-bit modulus, %u-bit exponent: %llu cycles (%u words, %llu products of %llu)\n",
                   W, nbits, nbits, static_cast<unsigned long long>(modexp_cycles(s, nbits, W)), s,
-                  static_cast<unsigned long long>(uint64_t(s) * (s + 4) + 3));
+                  static_cast<unsigned long long>(modexp_products(nbits)),
+                  static_cast<unsigned long long>(mm_cycles(s)));
     }
   }
 }
