@@ -66,15 +66,19 @@ module aes_core (
 
   reg  [2:0]   st_q;
   reg  [3:0]   nr_q;        // rounds: 10 / 12 / 14
+  reg  [2:0]   nrh1_q;      // Nr/2 - 1
   reg  [3:0]   nk_q;        // key words: 4 / 6 / 8
+  reg  [2:0]   nkm1_q;      // Nk - 1 (index of the last key word)
   // chaining mode, one-hot flip-flops (they gate wide enables)
   reg          ctr_q;       // CTR
   reg          cbce_q;      // CBC encrypt
   reg          cbcd_q;      // CBC decrypt
   reg  [127:0] iv_q;        // CBC chaining value or CTR counter block
-  reg  [127:0] xo_q;        // the input block (CTR: XORed into the output; CBC-dec: next IV)
-  reg  [7:0]   cy_q;        // CTR increment: carry into 16-bit segment k+1 pending
-  reg          wk_ok_q;     // the RAMs present the whitening key this cycle
+  reg  [127:0] xo_q;        // the input block (CTR: output mask; CBC-dec: next IV)
+  reg  [3:0]   cin_q;       // CTR increment: carry into the head column, steps 0..3
+  // block input accepted (in_ready_o) in IDLE / in OUT with out_ready_i, as
+  // far as the state goes: the RAMs present the whitening key this cycle
+  reg          rdy_idle_q, rdy_out_q;
   reg  [127:0] cur_q;       // state at the start of the round
   reg  [95:0]  nxt_q;       // columns 0..2 of the round being computed
   reg  [3:0]   r_q;         // round being issued (1..Nr)
@@ -88,7 +92,7 @@ module aes_core (
   reg          ksub_q;      // ... 0: issue reads, 1: compute/write
   reg  [31:0]  kw_q;        // ... last word written (w[i-1])
   reg  [7:0]   rcon_q;
-  reg  [31:0]  cyc_q;
+  reg  [7:0]   cyc_q;       // cycles_o (at most 175: 8 bits)
 
   // decrypt datapath (CBC/ECB decryption; CTR always encrypts): a flip-flop,
   // since it selects the datapath on the critical path
@@ -211,6 +215,13 @@ module aes_core (
   wire [31:0] fwd_col = dec_eff ? {nxt_q[95:88], col_mid[23:16], nxt_q[15:8], nxt_q[39:32]}
                                 : {nxt_q[95:88], nxt_q[55:48], nxt_q[15:8], col_mid[7:0]};
 
+  // ---- chaining (see the iv_q / xo_q registers below) -----------------------
+  wire        xrot     = (st_q == ST_RUN) && (r_q == nr_q);   // last round's issue cycles
+  wire        ivrot    = cbce_q ? (pv_q && plast_q) : xrot;
+  wire [31:0] mask_col = cbcd_q ? iv_q[127:96] : ctr_q ? xo_q[127:96] : 32'd0;
+  wire [31:0] iv_inc   = iv_q[127:96] + {31'd0, cin_q[3]};
+  wire [31:0] iv_tail  = ctr_q ? iv_inc : cbce_q ? col_res : xo_q[127:96];
+
   // ---- key expansion word ------------------------------------------------------
   // i mod Nk == 0 (RotWord+SubWord+Rcon) / SubWord only: flip-flops, set
   // when km_q advances (they gate the key word's 3-way mux)
@@ -220,17 +231,19 @@ module aes_core (
   wire [31:0] k_new   = rk_rdata ^ k_temp;
   wire [5:0]  k_total = {nr_q, 2'b00} + 6'd4;     // 4*(Nr+1)
   wire [31:0] key_word = key_i[255 - 32*ki_q[2:0] -: 32];
-  wire [5:0]  k_back   = ki_q - {2'b00, nk_q};       // index of w[i-Nk]
+  reg  [5:0]  kb_q;                                 // index of w[i-Nk] (i - Nk)
 
   wire in_fire  = in_valid_i && in_ready_o;
   // Round key fetch, one cycle ahead of the issue that uses it: while running,
   // for the next (round, column); in the cycle a block is taken, for round 1
   // column 0 (in_fire is only the last select, it is a late signal).
   // While running, fr_q/fj_q hold the (round-key address, column) fetched.
-  wire [3:0] first_addr = dec_eff ? nr_q - 4'd1 : 4'd1;
-  wire [3:0] white_addr = dec_eff ? nr_q : 4'd0;      // whitening key
+  // Nr is even: the whitening key of decryption is {Nr[3:1], 0} and the
+  // first round's {Nr[3:1] - 1, 1} (nrh1_q = Nr[3:1] - 1, set with Nr)
+  wire [2:0] white_hi   = dec_eff ? nr_q[3:1] : 3'd0;
+  wire [3:0] first_addr = {dec_eff ? nrh1_q : 3'd0, 1'b1};
   wire key_go   = (st_q == ST_IDLE) && key_valid_i;
-  wire key_last = (st_q == ST_KEYLD) && (ki_q[3:0] == nk_q - 4'd1);
+  wire key_last = (st_q == ST_KEYLD) && (ki_q[2:0] == nkm1_q);
 
   // block input, after chaining and whitening
   wire [127:0] x_in = ctr_q ? iv_q : cbce_q ? (in_data_i ^ iv_q) : in_data_i;
@@ -268,10 +281,10 @@ module aes_core (
     end else if (st_q == ST_KEYX) begin
       rk_we    = ksub_q;
       rk_mix   = 1'b0;
-      rk_raddr = k_back[5:2];
-      rk_rsel  = k_back[1:0];
+      rk_raddr = kb_q[5:2];
+      rk_rsel  = kb_q[1:0];
     end else if (st_q != ST_RUN) begin
-      rk_raddr = in_fire ? first_addr : white_addr;
+      rk_raddr = in_fire ? first_addr : {white_hi, 1'b0};
       rk_rsel  = 2'd0;
       rk_mix   = in_fire && dec_eff;
     end
@@ -281,7 +294,9 @@ module aes_core (
     if (!rst_n) begin
       st_q    <= ST_IDLE;
       nr_q    <= 4'd10;
+      nrh1_q  <= 3'd4;
       nk_q    <= 4'd4;
+      nkm1_q  <= 3'd3;
       ctr_q   <= 1'b0;
       cbce_q  <= 1'b0;
       cbcd_q  <= 1'b0;
@@ -293,13 +308,14 @@ module aes_core (
       plast_q <= 1'b0;
       fwd_q   <= 1'b0;
       ki_q    <= 6'd0;
+      kb_q    <= 6'd0;
       km_q    <= 3'd0;
       k_rot   <= 1'b1;
       k_sub   <= 1'b1;
       ksub_q  <= 1'b0;
       rcon_q  <= 8'h01;
-      cyc_q   <= 32'd0;
-      wk_ok_q <= 1'b0;
+      rdy_idle_q <= 1'b0;
+      rdy_out_q  <= 1'b0;
     end else begin
       case (st_q)
         ST_IDLE, ST_OUT: begin
@@ -312,20 +328,19 @@ module aes_core (
           if (key_go) begin
             st_q  <= ST_KEYLD;
             nk_q  <= (key_len_i == 2'd2) ? 4'd8 : (key_len_i == 2'd1) ? 4'd6 : 4'd4;
+            nkm1_q <= (key_len_i == 2'd2) ? 3'd7 : (key_len_i == 2'd1) ? 3'd5 : 3'd3;
             nr_q  <= (key_len_i == 2'd2) ? 4'd14 : (key_len_i == 2'd1) ? 4'd12 : 4'd10;
+            nrh1_q <= (key_len_i == 2'd2) ? 3'd6 : (key_len_i == 2'd1) ? 3'd5 : 3'd4;
             ki_q  <= 6'd0;
-            cyc_q <= 32'd1;
           end else if (in_fire) begin
             st_q  <= ST_RUN;
             r_q   <= 4'd1;
             j_q   <= 2'd0;
-            cyc_q <= 32'd1;
           end else if (st_q == ST_OUT && out_ready_i) begin
             st_q <= ST_IDLE;
           end
         end
         ST_KEYLD: begin
-          cyc_q <= cyc_q + 32'd1;
           ki_q  <= ki_q + 6'd1;
           if (key_last) begin
             st_q   <= ST_KEYX;
@@ -334,13 +349,14 @@ module aes_core (
             k_sub  <= 1'b1;
             ksub_q <= 1'b0;
             rcon_q <= 8'h01;
+            kb_q   <= 6'd0;
           end
         end
         ST_KEYX: begin
-          cyc_q  <= cyc_q + 32'd1;
           ksub_q <= ~ksub_q;
           if (ksub_q) begin
             ki_q <= ki_q + 6'd1;
+            kb_q <= kb_q + 6'd1;
             km_q  <= km_next;
             k_rot <= (km_next == 3'd0);
             k_sub <= (km_next == 3'd0) || (nk_q == 4'd8 && km_next == 3'd4);
@@ -352,12 +368,10 @@ module aes_core (
           end
         end
         ST_KEYT: begin
-          cyc_q <= cyc_q + 32'd1;
           ti_q  <= ti_q + 6'd1;
           if (ti_q == k_total + 6'd1) st_q <= ST_IDLE;
         end
         ST_RUN: begin
-          cyc_q <= cyc_q + 32'd1;
           j_q   <= j_q + 2'd1;
           if (j_q == 2'd3) begin
             r_q <= r_q + 4'd1;
@@ -365,7 +379,6 @@ module aes_core (
           end
         end
         ST_LAST: begin
-          cyc_q <= cyc_q + 32'd1;
           st_q  <= ST_OUT;
         end
         default: st_q <= ST_IDLE;
@@ -376,10 +389,19 @@ module aes_core (
       pj_q    <= j_q;
       plast_q <= (r_q == nr_q);
       // the whitening key read now is valid next cycle unless the direction
-      // or the key changes in this cycle
-      wk_ok_q <= (st_q == ST_IDLE || st_q == ST_LAST || st_q == ST_OUT) &&
-                 !(cfg_valid_i && cfg_ready_o) && !key_go && !in_fire;
+      // or the key changes in this cycle (registered so that in_ready_o and
+      // in_fire are two LUT levels)
+      rdy_idle_q <= ((st_q == ST_IDLE) && !key_go && !in_fire && !(cfg_valid_i && cfg_ready_o)) ||
+                    ((st_q == ST_OUT) && out_ready_i && !in_fire);
+      rdy_out_q  <= (st_q == ST_LAST) || ((st_q == ST_OUT) && !out_ready_i);
     end
+  end
+
+  // cycles_o: 1 in the handshake cycle, then +1 per cycle until IDLE / OUT
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n)                 cyc_q <= 8'd0;
+    else if (key_go || in_fire) cyc_q <= 8'd1;
+    else if (st_q != ST_IDLE && st_q != ST_OUT) cyc_q <= cyc_q + 8'd1;
   end
 
   // ---- data registers (no reset: written before they are read) ---------------
@@ -392,7 +414,7 @@ module aes_core (
       if (fj_q == 2'd3) fr_q <= dec_eff ? fr_q - 4'd1 : fr_q + 4'd1;
     end
     rk_rsel_q <= rk_rsel;
-    rk_q      <= rk_rdata;
+    rk_q      <= rk_rdata ^ (xrot ? mask_col : 32'd0);
     rkw_addr_q <= {rk_wcopy, rk_waddr[5:2]};
     rkw_data_q <= rk_wdata;
     t1_q      <= ti_q;
@@ -403,11 +425,10 @@ module aes_core (
   end
 
   always @(posedge clk) begin
-    if (st_q == ST_KEYLD && ki_q[3:0] == nk_q - 4'd1) kw_q <= key_word;
+    if (key_last) kw_q <= key_word;
     if (st_q == ST_KEYX && ksub_q) kw_q <= k_new;
     if (in_fire) begin
       cur_q <= x_in ^ rk_round;
-      xo_q  <= (ctr_q || cbcd_q) ? in_data_i : 128'd0;
     end
     if (pv_q) begin
       case (pj_q)
@@ -424,37 +445,29 @@ module aes_core (
     else        rkw_en_q <= rk_we ? (4'b0001 << rk_waddr[1:0]) : 4'b0000;
   end
 
-  // chaining value / counter
-  integer k;
-  always @(posedge clk or negedge rst_n) begin
-    if (!rst_n) begin
-      cy_q <= 8'd0;
-      iv_q <= 128'd0;
-    end else begin
-      cy_q <= 8'd0;
-      for (k = 1; k < 8; k = k + 1)
-        if (cy_q[k-1]) {cy_q[k], iv_q[16*k +: 16]} <= {1'b0, iv_q[16*k +: 16]} + 17'd1;
-      if (cfg_valid_i && cfg_ready_o) begin
-        iv_q <= cfg_iv_i;
-        cy_q <= 8'd0;
-      end else if (st_q == ST_RUN && r_q == 4'd1 && j_q == 2'd0 && ctr_q) begin
-        // the counter was used when the block was taken; step it now, so
-        // the handshake is not on the counter's enable path
-        {cy_q[0], iv_q[15:0]} <= {1'b0, iv_q[15:0]} + 17'd1;
-      end else if (st_q == ST_OUT && out_ready_i && cbcd_q) begin
-        iv_q <= xo_q;                   // this block's ciphertext
-      end else if (st_q == ST_LAST && cbce_q) begin
-        iv_q <= new_state;
-      end
-    end
+  // chaining value / counter: iv_q and xo_q rotate left by one column per
+  // cycle during the last round (4 cycles), so their head column is the
+  // column being computed; whatever enters at the tail is in place after the
+  // 4th step. CTR: tail = head + carry (the carries into each column are
+  // known before the first step: all-ones flags of the lower columns).
+  // CBC-enc: tail = the ciphertext column (one cycle later, as it is
+  // computed). CBC-dec: tail = xo_q's head (this block's input, the next IV).
+  // The output mask (CTR: the input block; CBC-dec: the IV) is XORed into the
+  // last round's key words as they are fetched, so out_data_o = cur_q.
+  always @(posedge clk) begin
+    if (cfg_valid_i && cfg_ready_o) iv_q <= cfg_iv_i;
+    else if (ivrot)                 iv_q <= {iv_q[95:0], iv_tail};
+    if (ivrot) cin_q <= {cin_q[2:0], 1'b0};
+    else       cin_q <= {&iv_q[95:0], &iv_q[63:0], &iv_q[31:0], 1'b1};
+    if (in_fire)   xo_q <= in_data_i;
+    else if (xrot) xo_q <= {xo_q[95:0], xo_q[127:96]};
   end
 
   assign key_ready_o = key_last;
   assign cfg_ready_o = (st_q == ST_IDLE);
   // priority key > cfg > data, so a block never sees a half-applied change
-  assign in_ready_o  = ((st_q == ST_IDLE) || (st_q == ST_OUT && out_ready_i)) &&
-                       wk_ok_q && !key_valid_i && !cfg_valid_i;
+  assign in_ready_o  = (rdy_idle_q || (rdy_out_q && out_ready_i)) && !key_valid_i && !cfg_valid_i;
   assign out_valid_o = (st_q == ST_OUT);
-  assign out_data_o  = cur_q ^ (cbcd_q ? iv_q : xo_q);
-  assign cycles_o    = cyc_q;
+  assign out_data_o  = cur_q;
+  assign cycles_o    = {24'd0, cyc_q};
 endmodule
