@@ -10,7 +10,7 @@
 // through the core back to back: block k+1 is prefetched (4 reads) into the
 // input register right after block k was taken, and each output block is
 // captured and written back in place (4 writes) right after it appears, so
-// the core never waits (42 / 50 / 58 cycles per block).
+// the core never waits (43 / 51 / 59 cycles per block).
 // CYC (cycles_o) counts from the go pulse's cycle to the last result word
 // in the buffer: key expansion + n blocks + a fixed overhead (rtl/README.md).
 // Response: the n output blocks, read from the same RAM.
