@@ -17,7 +17,7 @@ done
 
 debian=(
   cmake make g++ gcc pkg-config
-  libtomcrypt-dev libtommath-dev libgmp-dev libsodium-dev
+  libtomcrypt-dev libtommath-dev libgmp-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev googletest
   libp11-kit-dev libusb-1.0-0-dev libftdi1-dev
   verilator iverilog openfpgaloader

@@ -31,4 +31,13 @@ typedef fhsm_err (*soft_rsa_halves_fn)(const rsa_key *k, void *a, void *b, void 
 fhsm_err soft_rsa_crt(const rsa_key *k, size_t bytes, const uint8_t *in, uint8_t *out, soft_rsa_halves_fn halves,
 		      void *arg);
 
+/* The soft provider's halves (soft_rsa_halves.c): OpenSSL's constant-time
+ * exponentiation of both halves at once, on the key's factors converted and their
+ * Montgomery constants computed once, by soft_rsa_halves_new. _run is a
+ * soft_rsa_halves_fn whose arg is what _new made. */
+struct soft_rsa_halves;
+fhsm_err soft_rsa_halves_new(const rsa_key *k, struct soft_rsa_halves **out);
+void soft_rsa_halves_free(struct soft_rsa_halves *h);
+fhsm_err soft_rsa_halves_run(const rsa_key *k, void *a, void *b, void *arg);
+
 #endif

@@ -1,7 +1,7 @@
 /* RSA on LibTomCrypt's keys and GMP math: public operations by rsa_exptmod, private
- * ones by soft_rsa_crt (CRT, blinding from fhsm_random, constant-time mpz_powm_sec
- * halves, checked; LibTomCrypt's own uses mpz_powm and GMP's fixed-seed mpz_random,
- * docs/benchmarks.md). The paddings are ours too:
+ * ones by soft_rsa_crt (CRT, blinding from fhsm_random, the halves by OpenSSL's
+ * constant-time exponentiation in soft_rsa_halves.c, checked; LibTomCrypt's own uses
+ * mpz_powm and GMP's fixed-seed mpz_random, docs/benchmarks.md). The paddings are ours too:
  * LibTomCrypt 1.18 ties MGF1's hash to the PSS/OAEP hash, its OAEP/v1.5 decoders are
  * not constant time, and it cannot sign a bare DigestInfo. Each encoder follows
  * RFC 8017; each check re-encodes or scans without secret-dependent branches. */
@@ -18,6 +18,7 @@
 struct fhsm_rsa_key {
 	rsa_key k;
 	size_t bits, bytes;
+	struct soft_rsa_halves *halves; /* private keys: the CRT halves' prepared state */
 };
 
 /* ---- the PRNG LibTomCrypt sees, and big-number helpers (shared by soft_ec.c) ---- */
@@ -153,6 +154,7 @@ void fhsm_rsa_free(fhsm_rsa_key *k)
 {
 	if (!k)
 		return;
+	soft_rsa_halves_free(k->halves);
 	key_clear(&k->k);
 	fhsm_wipe(k, sizeof *k);
 	free(k);
@@ -207,6 +209,10 @@ static fhsm_err key_finish_private(fhsm_rsa_key *key)
 		err = FHSM_ERR_ARGS;
 		goto out;
 	}
+	soft_rsa_halves_free(key->halves);
+	key->halves = NULL;
+	if ((err = soft_rsa_halves_new(k, &key->halves)) != FHSM_OK)
+		goto out;
 	k->type = PK_PRIVATE;
 out:
 	soft_mp_free(pm1);
@@ -518,16 +524,6 @@ out:
 	return err;
 }
 
-/* The halves on this CPU with GMP's mpz_powm_sec, whose time and memory accesses do
- * not depend on the exponent (LibTomCrypt's mp_exptmod is mpz_powm, which does). */
-static fhsm_err powm_sec_halves(const rsa_key *k, void *a, void *b, void *arg)
-{
-	(void)arg;
-	mpz_powm_sec(a, a, k->dP, k->p);
-	mpz_powm_sec(b, b, k->dQ, k->q);
-	return FHSM_OK;
-}
-
 /* out (k->bytes) = in^d or in^e mod N; `in` is k->bytes long. FHSM_ERR_ARGS when in >= N. */
 static fhsm_err rsa_op(const fhsm_rsa_key *key, const uint8_t *in, uint8_t *out, int which)
 {
@@ -545,7 +541,7 @@ static fhsm_err rsa_op(const fhsm_rsa_key *key, const uint8_t *in, uint8_t *out,
 	    fabric_rsa_op(&key->k, key->bytes, in, out, which == PK_PRIVATE) == FHSM_OK)
 		return FHSM_OK;
 	if (which == PK_PRIVATE)
-		return soft_rsa_crt(&key->k, key->bytes, in, out, powm_sec_halves, NULL);
+		return soft_rsa_crt(&key->k, key->bytes, in, out, soft_rsa_halves_run, key->halves);
 	unsigned long len = (unsigned long)key->bytes;
 	int rc = rsa_exptmod(in, len, out, &len, which, (rsa_key *)&key->k);
 	if (rc != CRYPT_OK || len != key->bytes) {
