@@ -6,8 +6,9 @@
  * their hash truncation differs between 1.18 releases (verify did not truncate at all
  * in some), and ecc_make_key's nonce is 66 random bytes reduced mod a 521-bit order,
  * a 1-in-128 bias on P-521 nonces. Our scalars are drawn uniformly in [1, n-1] by
- * rejection. The nonce inverse is blinded; the GMP arithmetic below it is not constant
- * time (a limitation shared with LibTomCrypt's own ECC). */
+ * rejection. The nonce inverse is blinded and the ladder's length fixed (point_mul);
+ * the GMP arithmetic below it is not constant time (a limitation shared with
+ * LibTomCrypt's own ECC). */
 /* The mp_* macros over ltc_mp are only declared for LibTomCrypt's own sources. */
 #define LTC_SOURCE
 #include <pthread.h>
@@ -118,12 +119,24 @@ static void point_free(ecc_point *pt)
 	ltc_ecc_del_point(pt);
 }
 
-/* R = k * P (affine), P affine. */
+/* R = k * P (affine), P affine and in the group, 0 < k < n. LibTomCrypt's ladder
+ * steps over every bit of k's top limb down, so it runs 64 steps fewer when k's top
+ * limb is zero: for P-521's 9-bit top limb one nonce in 512, whose leading zeros its
+ * time would tell (the Minerva class of attacks recovers the key from such nonces).
+ * The ladder gets k + n, or k + 2n when that is still short: the same point (nP is
+ * the identity), a fixed bit length (order_bits + 1), so a fixed step count. */
 static fhsm_err point_mul(const struct curve *cv, void *k, ecc_point *P, ecc_point *R)
 {
-	if (ltc_ecc_mulmod(k, P, R, cv->p, 1) != CRYPT_OK)
-		return FHSM_ERR_PROVIDER;
-	return FHSM_OK;
+	void *kn = NULL;
+	if (mp_init(&kn) != CRYPT_OK)
+		return FHSM_ERR_NOMEM;
+	fhsm_err err = FHSM_ERR_PROVIDER;
+	if (mp_add(k, cv->n, kn) == CRYPT_OK &&
+	    ((size_t)mp_count_bits(kn) > cv->order_bits || mp_add(kn, cv->n, kn) == CRYPT_OK) &&
+	    ltc_ecc_mulmod(kn, P, R, cv->p, 1) == CRYPT_OK)
+		err = FHSM_OK;
+	soft_mp_free(kn);
+	return err;
 }
 
 static fhsm_err point_base(const struct curve *cv, ecc_point *G)
