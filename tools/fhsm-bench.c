@@ -231,9 +231,13 @@ struct keys {
 	bool have_ed;
 	uint8_t oaep_ct[256]; /* a ciphertext to decrypt, made at setup */
 	CK_ULONG oaep_len;
+	uint8_t sig[2][256]; /* signatures to verify (RSA, ECDSA), made at setup */
+	CK_ULONG sig_len[2];
+	uint8_t peer[65]; /* an ECDH peer's P-256 point, 04 || X || Y */
 };
 static struct keys keys[2];
 static uint8_t *big; /* 1 MiB of data */
+static const uint8_t msg32[32] = "a message of thirty-two bytes..";
 #define MIB (1u << 20)
 
 static int mod_index(const struct module *m);
@@ -290,12 +294,12 @@ static CK_RV op_aes(struct module *m, size_t arg)
 		mech = (CK_MECHANISM){t, &gcm, sizeof(gcm)};
 	else if (t == CKM_AES_CTR)
 		mech = (CK_MECHANISM){t, &ctr, sizeof(ctr)};
-	size_t len = arg & 0x7FFFFFFF;
+	size_t len = arg & (RAW_MULTI_PART - 1);
 	CK_ULONG n = sizeof(outbuf);
 	CK_RV rv = m->f->C_EncryptInit(m->h, &mech, keys[mod_index(m)].aes);
 	if (rv)
 		return rv;
-	if (!(arg & 0x80000000))
+	if (!(arg & RAW_MULTI_PART))
 		return m->f->C_Encrypt(m->h, big, len, outbuf, &n);
 	size_t done = 0, part = len / 4;
 	for (int i = 0; i < 4 && rv == CKR_OK; i++) {
@@ -318,7 +322,6 @@ static CK_RV op_hmac(struct module *m, size_t len)
 
 static CK_RV op_sign(struct module *m, size_t which)
 {
-	static const uint8_t msg[32] = "a message of thirty-two bytes..";
 	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
 	struct keys *k = &keys[mod_index(m)];
 	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0};
@@ -332,27 +335,51 @@ static CK_RV op_sign(struct module *m, size_t which)
 	CK_BYTE sig[512];
 	CK_ULONG n = sizeof(sig);
 	CK_RV rv = m->f->C_SignInit(m->h, &mech, key);
-	return rv ? rv : m->f->C_Sign(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n);
+	return rv ? rv : m->f->C_Sign(m->h, (CK_BYTE_PTR)msg32, sizeof(msg32), sig, &n);
 }
 
-static CK_RV op_verify(struct module *m, size_t ec)
+/* ec: CKM_ECDSA over a 32-byte digest, else CKM_SHA256_RSA_PKCS; sign: at setup, the
+ * signature the rows then verify. */
+static CK_RV op_verify(struct module *m, size_t ec, bool sign)
 {
-	static const uint8_t msg[32] = "a message of thirty-two bytes..";
 	struct keys *k = &keys[mod_index(m)];
 	CK_MECHANISM mech = {ec ? CKM_ECDSA : CKM_SHA256_RSA_PKCS, NULL, 0};
-	CK_BYTE sig[512];
-	CK_ULONG n = sizeof(sig);
-	CK_RV rv = m->f->C_SignInit(m->h, &mech, ec ? k->ec_priv : k->rsa_priv);
-	if (!rv)
-		rv = m->f->C_Sign(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, &n);
-	if (!rv)
-		rv = m->f->C_VerifyInit(m->h, &mech, ec ? k->ec_pub : k->rsa_pub);
-	return rv ? rv : m->f->C_Verify(m->h, (CK_BYTE_PTR)msg, sizeof(msg), sig, n);
+	CK_RV rv;
+	if (sign) {
+		k->sig_len[ec] = sizeof(k->sig[ec]);
+		rv = m->f->C_SignInit(m->h, &mech, ec ? k->ec_priv : k->rsa_priv);
+		return rv ? rv : m->f->C_Sign(m->h, (CK_BYTE_PTR)msg32, sizeof(msg32), k->sig[ec], &k->sig_len[ec]);
+	}
+	rv = m->f->C_VerifyInit(m->h, &mech, ec ? k->ec_pub : k->rsa_pub);
+	return rv ? rv : m->f->C_Verify(m->h, (CK_BYTE_PTR)msg32, sizeof(msg32), k->sig[ec], k->sig_len[ec]);
+}
+
+static CK_RV op_verify_only(struct module *m, size_t ec)
+{
+	return op_verify(m, ec, false);
+}
+
+/* CKM_ECDH1_DERIVE (no KDF) with the peer point made at setup, into a 32-byte
+ * generic secret that is destroyed again. */
+static CK_RV op_ecdh(struct module *m, size_t arg)
+{
+	(void)arg;
+	static const CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	static const CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	static const CK_ULONG len = 32;
+	struct keys *k = &keys[mod_index(m)];
+	CK_ECDH1_DERIVE_PARAMS p = {CKD_NULL, 0, NULL, sizeof(k->peer), k->peer};
+	CK_MECHANISM mech = {CKM_ECDH1_DERIVE, &p, sizeof(p)};
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, (void *)&cls, sizeof(cls)},
+			    {CKA_KEY_TYPE, (void *)&kt, sizeof(kt)},
+			    {CKA_VALUE_LEN, (void *)&len, sizeof(len)}};
+	CK_OBJECT_HANDLE out;
+	CK_RV rv = m->f->C_DeriveKey(m->h, &mech, k->ec_priv, t, 3, &out);
+	return rv ? rv : m->f->C_DestroyObject(m->h, out);
 }
 
 static CK_RV op_oaep(struct module *m, size_t arg)
 {
-	static const uint8_t msg[32] = "a message of thirty-two bytes..";
 	/* SHA-1: SoftHSM 2.6.1 has OAEP with nothing else. */
 	CK_RSA_PKCS_OAEP_PARAMS p = {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0};
 	CK_MECHANISM mech = {CKM_RSA_PKCS_OAEP, &p, sizeof(p)};
@@ -361,7 +388,7 @@ static CK_RV op_oaep(struct module *m, size_t arg)
 	if (arg) { /* setup: one ciphertext */
 		k->oaep_len = sizeof(k->oaep_ct);
 		rv = m->f->C_EncryptInit(m->h, &mech, k->rsa_pub);
-		return rv ? rv : m->f->C_Encrypt(m->h, (CK_BYTE_PTR)msg, sizeof(msg), k->oaep_ct, &k->oaep_len);
+		return rv ? rv : m->f->C_Encrypt(m->h, (CK_BYTE_PTR)msg32, sizeof(msg32), k->oaep_ct, &k->oaep_len);
 	}
 	CK_BYTE out[256];
 	CK_ULONG n = sizeof(out);
@@ -407,6 +434,24 @@ static void crypto_setup(struct module *m)
 	CK_ATTRIBUTE td[] = {{CKA_EC_PARAMS, (void *)ed25519, sizeof(ed25519)}, {CKA_VERIFY, &yes, 1}};
 	k->have_ed = m->f->C_GenerateKeyPair(m->h, &ed, td, 2, tp, 1, &k->ed_pub, &k->ed_priv) == CKR_OK;
 	CHECK(m, op_oaep(m, 1));
+	CHECK(m, op_verify(m, 0, true));
+	CHECK(m, op_verify(m, 1, true));
+	/* The peer: another P-256 key pair, its CKA_EC_POINT (DER OCTET STRING 04 41 ...) unwrapped. */
+	CK_OBJECT_HANDLE peer_pub, peer_priv;
+	uint8_t der[2 + sizeof(k->peer)];
+	CK_ATTRIBUTE pt = {CKA_EC_POINT, der, sizeof(der)};
+	CHECK(m, m->f->C_GenerateKeyPair(m->h, &ec, te, 1, NULL, 0, &peer_pub, &peer_priv));
+	CHECK(m, m->f->C_GetAttributeValue(m->h, peer_pub, &pt, 1));
+	if (pt.ulValueLen != sizeof(der) || der[0] != 0x04 || der[1] != sizeof(k->peer)) {
+		fprintf(stderr, "fhsm-bench: %s: unexpected CKA_EC_POINT encoding\n", m->name);
+		exit(1);
+	}
+	memcpy(k->peer, der + 2, sizeof(k->peer));
+	tp[1].type = CKA_DERIVE; /* the private key derives */
+	CHECK(m, m->f->C_DestroyObject(m->h, k->ec_priv));
+	CHECK(m, m->f->C_DestroyObject(m->h, k->ec_pub));
+	CHECK(m, m->f->C_GenerateKeyPair(m->h, &ec, te, 2, tp, 2, &k->ec_pub, &k->ec_priv));
+	CHECK(m, op_verify(m, 1, true));
 }
 
 #define ROW_CRYPTO(fn) \
@@ -420,7 +465,8 @@ ROW_CRYPTO(keygen)
 ROW_CRYPTO(aes)
 ROW_CRYPTO(hmac)
 ROW_CRYPTO(sign)
-ROW_CRYPTO(verify)
+ROW_CRYPTO(verify_only)
+ROW_CRYPTO(ecdh)
 ROW_CRYPTO(oaep)
 ROW_CRYPTO(keypair)
 
@@ -542,7 +588,7 @@ int main(int argc, char **argv)
 	char names[16][64];
 	rows[nrows++] = (struct row){"session open+close", session_open_close, 0};
 	if (crypto) {
-		size_t M = MIB, multi = 0x80000000u;
+		size_t M = MIB, multi = RAW_MULTI_PART;
 		struct row cr[] = {
 			{"random 32 B", row_random, 32, RAW_RANDOM},
 			{"random 1 MiB", row_random, M, RAW_RANDOM},
@@ -554,22 +600,27 @@ int main(int argc, char **argv)
 			{"AES-256 key generation (token)", row_keygen, 1},
 			{"AES-256-CBC-PAD 4 KiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | 4096, RAW_AES_CBC_PAD},
 			{"AES-256-CBC-PAD 1 MiB", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | M, RAW_AES_CBC_PAD},
-			{"AES-256-CBC-PAD 1 MiB multi-part", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | multi | M},
+			{"AES-256-CBC-PAD 4 KiB multi-part", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | multi | 4096, RAW_AES_CBC_PAD},
+			{"AES-256-CBC-PAD 1 MiB multi-part", row_aes, (size_t)CKM_AES_CBC_PAD << 32 | multi | M, RAW_AES_CBC_PAD},
 			{"AES-256-GCM 4 KiB", row_aes, (size_t)CKM_AES_GCM << 32 | 4096, RAW_AES_GCM},
 			{"AES-256-GCM 1 MiB", row_aes, (size_t)CKM_AES_GCM << 32 | M, RAW_AES_GCM},
-			{"AES-256-GCM 1 MiB multi-part", row_aes, (size_t)CKM_AES_GCM << 32 | multi | M},
+			{"AES-256-GCM 4 KiB multi-part", row_aes, (size_t)CKM_AES_GCM << 32 | multi | 4096, RAW_AES_GCM},
+			{"AES-256-GCM 1 MiB multi-part", row_aes, (size_t)CKM_AES_GCM << 32 | multi | M, RAW_AES_GCM},
 			{"AES-256-CTR 4 KiB", row_aes, (size_t)CKM_AES_CTR << 32 | 4096, RAW_AES_CTR},
 			{"AES-256-CTR 1 MiB", row_aes, (size_t)CKM_AES_CTR << 32 | M, RAW_AES_CTR},
+			{"AES-256-CTR 4 KiB multi-part", row_aes, (size_t)CKM_AES_CTR << 32 | multi | 4096, RAW_AES_CTR},
+			{"AES-256-CTR 1 MiB multi-part", row_aes, (size_t)CKM_AES_CTR << 32 | multi | M, RAW_AES_CTR},
 			{"HMAC-SHA256 64 B", row_hmac, 64, RAW_HMAC},
 			{"HMAC-SHA256 1 MiB", row_hmac, M, RAW_HMAC},
 			{"RSA-2048 key-pair generation", row_keypair, 0},
 			{"RSA-2048 SHA256-RSA-PKCS sign", row_sign, 0, RAW_SIGN},
 			{"RSA-2048 SHA256-RSA-PKCS-PSS sign", row_sign, 1, RAW_SIGN},
-			{"RSA-2048 sign + verify", row_verify, 0},
+			{"RSA-2048 SHA256-RSA-PKCS verify", row_verify_only, 0, RAW_VERIFY},
 			{"RSA-2048 OAEP-SHA1 decrypt", row_oaep, 0, RAW_OAEP},
 			{"EC P-256 key-pair generation", row_keypair, 1},
 			{"ECDSA P-256 sign (32-byte digest)", row_sign, 2, RAW_SIGN},
-			{"ECDSA P-256 sign + verify", row_verify, 1},
+			{"ECDSA P-256 verify (32-byte digest)", row_verify_only, 1, RAW_VERIFY},
+			{"ECDH P-256 derive", row_ecdh, 0, RAW_ECDH},
 			{"Ed25519 sign", row_ed25519, 3, RAW_SIGN},
 			{"2 threads: RSA-2048 SHA256-RSA-PKCS sign", row_rsa_2t, 0},
 			{"2 threads: ECDSA P-256 sign", row_ecdsa_2t, 0},
@@ -611,7 +662,7 @@ int main(int argc, char **argv)
 			printf(" %14.1f %9.2fx", v[1], v[1] > 0 ? v[0] / v[1] : 0);
 		if (raw && rows[r].raw != RAW_NONE) {
 			/* The module's work over the host layer's: the PKCS#11 layer's share. */
-			double base = raw_row(rows[r].raw, rows[r].arg & ~(size_t)0x80000000u, seconds);
+			double base = raw_row(rows[r].raw, rows[r].arg, seconds);
 			printf(" %14.1f %8.1f%%", base, base > 0 ? 100.0 * (base / v[0] - 1) : 0);
 		}
 		printf("\n");
