@@ -1,6 +1,7 @@
 // The public-key primitives of the engine API against independent oracles: the openssl
 // command line (keys it made, signatures and ciphertexts it made or checks) and the
 // RFC 8032 / RFC 7748 test vectors. Nothing here is checked against our own code.
+#include <gmp.h>
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -583,6 +584,74 @@ TEST_F(HostPk, RsaGenerateCheckedByOpenssl)
 	EXPECT_EQ(fhsm_rsa_generate(2048, nine, 9, &k), FHSM_ERR_ARGS);
 	EXPECT_EQ(fhsm_rsa_generate(2048, nullptr, 3, &k), FHSM_ERR_ARGS);
 	EXPECT_EQ(fhsm_rsa_generate(2048, nullptr, 0, nullptr), FHSM_ERR_ARGS);
+}
+
+// The CRT halves run on OpenSSL's BN_mod_exp_mont_consttime_x2, which takes a fused
+// path for some prime sizes (1024/1536/2048 bits on CPUs with AVX-512 IFMA) and two
+// single exponentiations otherwise, and the two primes need not be the same size in
+// an imported key: every case signs exactly as openssl does with the same key.
+TEST_F(HostPk, RsaCrtHalvesOfEverySizeMatchOpenssl)
+{
+	std::vector<fhsm_rsa_key *> keys;
+	for (unsigned bits : {1536u, 2048u, 3072u, 4096u}) {
+		fhsm_rsa_key *k = nullptr;
+		ASSERT_EQ(fhsm_rsa_generate(bits, nullptr, 0, &k), FHSM_OK) << bits;
+		keys.push_back(k);
+	}
+	// Unbalanced: a 768-bit and a 1280-bit prime from openssl, d computed here (GMP).
+	for (int tries = 0; tries < 4 && keys.size() == 4; tries++) {
+		std::string hp, hq;
+		ASSERT_EQ(sh("openssl prime -generate -hex -bits 768", &hp), 0);
+		ASSERT_EQ(sh("openssl prime -generate -hex -bits 1280", &hq), 0);
+		mpz_t P, Q, N, L, D, E, t;
+		mpz_inits(P, Q, N, L, D, E, t, nullptr);
+		mpz_set_str(P, hp.substr(0, hp.find_first_of("\r\n")).c_str(), 16);
+		mpz_set_str(Q, hq.substr(0, hq.find_first_of("\r\n")).c_str(), 16);
+		mpz_set_ui(E, 65537);
+		mpz_mul(N, P, Q);
+		mpz_sub_ui(L, P, 1);
+		mpz_sub_ui(t, Q, 1);
+		mpz_lcm(L, L, t);
+		bool ok = mpz_invert(D, E, L) != 0;
+		auto bytes = [](const mpz_t v) {
+			B b((mpz_sizeinbase(v, 2) + 7) / 8, 0);
+			size_t n = 0;
+			mpz_export(u8(b), &n, 1, 1, 1, 0, v);
+			b.resize(n);
+			return b;
+		};
+		B n = bytes(N), e = bytes(E), d = bytes(D), p = bytes(P);
+		mpz_clears(P, Q, N, L, D, E, t, nullptr);
+		if (!ok)
+			continue; /* 65537 divides p-1 or q-1: other primes */
+		fhsm_bytes none = {nullptr, 0};
+		fhsm_bytes fn = fb(n), fe = fb(e), fd = fb(d), fp = fb(p);
+		fhsm_rsa_parts parts = {fn, fe, fd, fp, none, none, none, none};
+		fhsm_rsa_key *k = nullptr;
+		EXPECT_EQ(fhsm_rsa_from_parts(&parts, &k), FHSM_OK);
+		for (auto *b : {&fn, &fe, &fd, &fp})
+			fhsm_bytes_free(b);
+		ASSERT_NE(k, nullptr);
+		keys.push_back(k);
+	}
+	ASSERT_EQ(keys.size(), 5u);
+	B dg = digest(FHSM_HASH_SHA256, rnd(64));
+	put("d", dg);
+	fhsm_rsa_params p = {FHSM_RSA_PKCS1, FHSM_HASH_SHA256, 0, 0, nullptr, 0};
+	for (auto *k : keys) {
+		fhsm_rsa_parts full;
+		ASSERT_EQ(fhsm_rsa_to_parts(k, &full), FHSM_OK);
+		put("k.der", rsa_priv_der(full));
+		size_t pbits = full.p.len * 8, qbits = full.q.len * 8;
+		fhsm_bytes *all[] = {&full.n, &full.e, &full.d, &full.p, &full.q, &full.dp, &full.dq, &full.qinv};
+		for (auto *b : all)
+			fhsm_bytes_free(b);
+		ASSERT_EQ(sh("openssl rsa -inform DER -in k.der -out k.pem && "
+			     "openssl pkeyutl -sign -inkey k.pem -in d -out s -pkeyopt digest:sha256"), 0);
+		EXPECT_EQ(hex(sign(k, p, dg)), hex(get("s")))
+			<< fhsm_rsa_modulus_bits(k) << "-bit key, primes of ~" << pbits << " and ~" << qbits << " bits";
+		fhsm_rsa_free(k);
+	}
 }
 
 TEST_F(HostPk, RsaBadArguments)
