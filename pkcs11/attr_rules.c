@@ -170,6 +170,28 @@ static const struct p11_attr_rule secret_var[] = {
 static const struct p11_attr_rule secret_fixed[] = {
 	{CKA_VALUE, AK_BYTES, PRIV_VALUE, NONE},
 };
+/* GOST R 34.10-2001 (PKCS#11 2.40 current mechanisms §2.44): the parameter sets are
+ * DER OIDs. The hash parameter set is optional here, CryptoPro's by default (gost.c
+ * reads an empty one so), and applications (Rutoken's samples,
+ * for one) give the key pair's parameters in the private template too: gost.c checks
+ * that they agree with the public one's. */
+static const uint8_t gostr3411_cp[] = {0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1e, 0x01};
+static const struct p11_attr_rule gost_public[] = {
+	{CKA_VALUE, AK_BYTES, GIVEN_PUB, NONE},
+	{CKA_GOSTR3410_PARAMS, AK_BYTES, PARAM_PUB, NONE},
+	{CKA_GOSTR3411_PARAMS, AK_BYTES, 0, gostr3411_cp, sizeof(gostr3411_cp)},
+	{CKA_GOST28147_PARAMS, AK_BYTES, 0, NONE},
+};
+static const struct p11_attr_rule gost_private[] = {
+	{CKA_VALUE, AK_BYTES, PRIV_VALUE, NONE},
+	{CKA_GOSTR3410_PARAMS, AK_BYTES, R_MUST_CREATE | R_NO_UNWRAP, NONE},
+	{CKA_GOSTR3411_PARAMS, AK_BYTES, R_NO_UNWRAP, NONE}, /* generated: the public key's */
+	{CKA_GOST28147_PARAMS, AK_BYTES, R_NO_UNWRAP, NONE},
+};
+/* GOST 28147-89 keys: only as HMAC-GOSTR3411 keys (as SoftHSM takes them). */
+static const struct p11_attr_rule gost28147[] = {
+	{CKA_GOST28147_PARAMS, AK_BYTES, 0, NONE},
+};
 static const struct p11_attr_rule dsa_domain[] = {
 	{CKA_KEY_TYPE, AK_ULONG, R_MUST_CREATE, NONE},
 	{CKA_LOCAL, AK_BOOL, R_NO_CREATE | R_DERIVED, B_F},
@@ -254,6 +276,17 @@ static size_t tables_for(CK_OBJECT_CLASS cls, CK_ULONG sub, struct table *t)
 		if (cls == CKO_SECRET_KEY)
 			return 0;
 		t[n++] = pub ? (struct table)TABLE(dh_public) : (struct table)TABLE(dh_private);
+		return n;
+	case CKK_GOSTR3410:
+		if (cls == CKO_SECRET_KEY)
+			return 0;
+		t[n++] = pub ? (struct table)TABLE(gost_public) : (struct table)TABLE(gost_private);
+		return n;
+	case CKK_GOST28147:
+		if (cls != CKO_SECRET_KEY)
+			return 0;
+		t[n++] = (struct table)TABLE(secret_fixed);
+		t[n++] = (struct table)TABLE(gost28147);
 		return n;
 	case CKK_GENERIC_SECRET:
 	case CKK_AES:
