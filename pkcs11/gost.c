@@ -97,9 +97,10 @@ CK_RV p11_gost_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *s
 	if (len != 32)
 		return CKR_DATA_LEN_RANGE;
 	const struct p11_attr *d = p11_attrs_find(op->key, CKA_VALUE); /* 32 bytes: checked at init */
-	CK_RV rv = p11_rv_from_fhsm(fhsm_gost_sign(op->params.gost, d->val, in, sig));
+	fhsm_err err = fhsm_gost_sign(op->params.gost, d->val, in, sig);
 	*sig_len = 64;
-	return rv;
+	/* The only bad argument left: a private key of 0 or at least q. */
+	return err == FHSM_ERR_ARGS ? CKR_KEY_TYPE_INCONSISTENT : p11_rv_from_fhsm(err);
 }
 
 CK_RV p11_gost_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint8_t *sig)
