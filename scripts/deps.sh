@@ -23,7 +23,7 @@ debian=(
   verilator iverilog openfpgaloader
   yosys nextpnr-ice40 fpga-icestorm
   opensc openssl gnutls-bin softhsm2 p11-kit libengine-pkcs11-openssl python3-cryptography
-  libengine-gost-openssl gostsum
+  libengine-gost-openssl gostsum python3-pykcs11
 )
 # FPGA flow beyond iCE40 (which the test suite uses, above): nothing more from Debian.
 synth_debian=()
