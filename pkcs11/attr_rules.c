@@ -216,6 +216,20 @@ struct table {
 #define TABLE(t) {t, sizeof(t) / sizeof(t[0])}
 #define MAX_TABLES 5
 
+/* The key types of key pairs: the public key's table and the private key's. */
+static const struct {
+	CK_KEY_TYPE kt;
+	struct table pub, priv;
+} key_pairs[] = {
+	{CKK_RSA, TABLE(rsa_public), TABLE(rsa_private)},
+	{CKK_EC, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_EC_EDWARDS, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_EC_MONTGOMERY, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_DSA, TABLE(dsa_public), TABLE(dsa_private)},
+	{CKK_DH, TABLE(dh_public), TABLE(dh_private)},
+	{CKK_GOSTR3410, TABLE(gost_public), TABLE(gost_private)},
+};
+
 /* The tables that make up one kind of object; 0 tables: not a kind we hold. */
 static size_t tables_for(CK_OBJECT_CLASS cls, CK_ULONG sub, struct table *t)
 {
@@ -254,50 +268,26 @@ static size_t tables_for(CK_OBJECT_CLASS cls, CK_ULONG sub, struct table *t)
 		t[n++] = (struct table)TABLE(private_key);
 	else
 		t[n++] = (struct table)TABLE(secret_key);
+	for (size_t i = 0; i < sizeof(key_pairs) / sizeof(key_pairs[0]); i++)
+		if (key_pairs[i].kt == sub) {
+			if (cls == CKO_SECRET_KEY)
+				return 0;
+			t[n++] = pub ? key_pairs[i].pub : key_pairs[i].priv;
+			return n;
+		}
+	if (cls != CKO_SECRET_KEY) /* the rest are secret-key types */
+		return 0;
 	switch (sub) {
-	case CKK_RSA:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(rsa_public) : (struct table)TABLE(rsa_private);
-		return n;
-	case CKK_EC:
-	case CKK_EC_EDWARDS:
-	case CKK_EC_MONTGOMERY:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(ec_public) : (struct table)TABLE(ec_private);
-		return n;
-	case CKK_DSA:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(dsa_public) : (struct table)TABLE(dsa_private);
-		return n;
-	case CKK_DH:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(dh_public) : (struct table)TABLE(dh_private);
-		return n;
-	case CKK_GOSTR3410:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(gost_public) : (struct table)TABLE(gost_private);
-		return n;
 	case CKK_GOST28147:
-		if (cls != CKO_SECRET_KEY)
-			return 0;
 		t[n++] = (struct table)TABLE(secret_fixed);
 		t[n++] = (struct table)TABLE(gost28147);
 		return n;
 	case CKK_GENERIC_SECRET:
 	case CKK_AES:
-		if (cls != CKO_SECRET_KEY)
-			return 0;
 		t[n++] = (struct table)TABLE(secret_var);
 		return n;
 	case CKK_DES2:
 	case CKK_DES3:
-		if (cls != CKO_SECRET_KEY)
-			return 0;
 		t[n++] = (struct table)TABLE(secret_fixed);
 		return n;
 	default:

@@ -50,35 +50,6 @@ protected:
 		t.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, kt).s(CKA_VALUE, value).b(CKA_SIGN, true).b(CKA_VERIFY, true);
 		return create(t);
 	}
-	std::string sign(CK_MECHANISM m, CK_OBJECT_HANDLE k, const std::string &data, bool multi = false)
-	{
-		EXPECT_EQ(f->C_SignInit(h, &m, k), CKR_OK);
-		CK_ULONG n = 0;
-		if (multi) {
-			for (size_t i = 0; i < data.size(); i += 7)
-				EXPECT_EQ(f->C_SignUpdate(h, (CK_BYTE_PTR)data.data() + i, std::min<size_t>(7, data.size() - i)),
-					  CKR_OK);
-			EXPECT_EQ(f->C_SignFinal(h, nullptr, &n), CKR_OK);
-			std::string sig(n, '\0');
-			EXPECT_EQ(f->C_SignFinal(h, (CK_BYTE_PTR)sig.data(), &n), CKR_OK);
-			return sig.substr(0, n);
-		}
-		EXPECT_EQ(f->C_Sign(h, (CK_BYTE_PTR)data.data(), data.size(), nullptr, &n), CKR_OK);
-		std::string sig(n, '\0');
-		EXPECT_EQ(f->C_Sign(h, (CK_BYTE_PTR)data.data(), data.size(), (CK_BYTE_PTR)sig.data(), &n), CKR_OK);
-		return sig.substr(0, n);
-	}
-	CK_RV verify(CK_MECHANISM m, CK_OBJECT_HANDLE k, const std::string &data, const std::string &sig,
-		     bool multi = false)
-	{
-		EXPECT_EQ(f->C_VerifyInit(h, &m, k), CKR_OK);
-		if (!multi)
-			return f->C_Verify(h, (CK_BYTE_PTR)data.data(), data.size(), (CK_BYTE_PTR)sig.data(), sig.size());
-		for (size_t i = 0; i < data.size(); i += 5)
-			EXPECT_EQ(f->C_VerifyUpdate(h, (CK_BYTE_PTR)data.data() + i, std::min<size_t>(5, data.size() - i)),
-				  CKR_OK);
-		return f->C_VerifyFinal(h, (CK_BYTE_PTR)sig.data(), sig.size());
-	}
 	CK_RV pair(Tmpl pub, Tmpl priv, CK_OBJECT_HANDLE *pu, CK_OBJECT_HANDLE *pr)
 	{
 		CK_MECHANISM m = {CKM_GOSTR3410_KEY_PAIR_GEN, nullptr, 0};
