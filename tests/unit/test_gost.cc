@@ -6,6 +6,8 @@
 // `openssl dgst -engine gost -md_gost94 -hmac KEY`) and HMAC rebuilt here from the
 // digest. tests/integration/gost.sh has OpenSSL verify the token's signatures.
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "p11_objects.h"
 
@@ -420,6 +422,49 @@ TEST_F(Gost, TokenKeysSurviveReinitialize)
 	EXPECT_EQ(get(privs[0], CKA_GOSTR3410_PARAMS), oid_3410_a);
 	EXPECT_EQ(verify(hs, pubs[0], "persisted", before), CKR_OK);
 	EXPECT_EQ(verify(hs, pubs[0], "persisted", sign(hs, privs[0], "persisted")), CKR_OK);
+}
+
+// Threads share one key object: the HMAC key's prepared libgcrypt state is copied for
+// each message (under its lock), the private key's S-expression built per signature.
+TEST_F(Gost, ThreadsShareKeys)
+{
+	CK_OBJECT_HANDLE mac_key = secret(CKK_GENERIC_SECRET, "Jefe");
+	Tmpl pubt, privt;
+	pubt.s(CKA_GOSTR3410_PARAMS, oid_3410_a);
+	CK_OBJECT_HANDLE pu, pr;
+	ASSERT_EQ(pair(pubt, privt, &pu, &pr), CKR_OK);
+	const std::string data = "what do ya want for nothing?",
+			  want = unhex("ec352aec8da53f0626fe22699243266ed40da2beff219dfd7dd2dcf3d86ebbc9");
+	std::atomic<int> bad{0};
+	std::vector<std::thread> ts;
+	for (int t = 0; t < 4; t++)
+		ts.emplace_back([&] {
+			CK_SESSION_HANDLE s;
+			if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) {
+				bad++;
+				return;
+			}
+			CK_MECHANISM hm = {CKM_GOSTR3411_HMAC, nullptr, 0}, hs = {CKM_GOSTR3410_WITH_GOSTR3411, nullptr, 0};
+			for (int i = 0; i < 40; i++) {
+				CK_BYTE out[64];
+				CK_ULONG n = sizeof(out);
+				if (f->C_SignInit(s, &hm, mac_key) != CKR_OK ||
+				    f->C_Sign(s, (CK_BYTE_PTR)data.data(), data.size(), out, &n) != CKR_OK || n != 32 ||
+				    memcmp(out, want.data(), 32))
+					bad++;
+				n = sizeof(out);
+				if (i % 8 == 0 &&
+				    (f->C_SignInit(s, &hs, pr) != CKR_OK ||
+				     f->C_Sign(s, (CK_BYTE_PTR)data.data(), data.size(), out, &n) != CKR_OK || n != 64 ||
+				     f->C_VerifyInit(s, &hs, pu) != CKR_OK ||
+				     f->C_Verify(s, (CK_BYTE_PTR)data.data(), data.size(), out, n) != CKR_OK))
+					bad++;
+			}
+			f->C_CloseSession(s);
+		});
+	for (auto &t : ts)
+		t.join();
+	EXPECT_EQ(bad.load(), 0);
 }
 
 } // namespace
