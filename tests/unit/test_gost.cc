@@ -467,4 +467,46 @@ TEST_F(Gost, ThreadsShareKeys)
 	EXPECT_EQ(bad.load(), 0);
 }
 
+// GOST 28147-89 keys travel under AES key wrap and come back 32 bytes long; GOST
+// R 34.10-2001 private keys have no PKCS#8 form here.
+TEST_F(Gost, Wrapping)
+{
+	Tmpl kek;
+	kek.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, CKK_AES).s(CKA_VALUE, std::string(32, 'w'))
+		.b(CKA_WRAP, true).b(CKA_UNWRAP, true);
+	CK_OBJECT_HANDLE wk = create(kek);
+	Tmpl gk;
+	gk.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, CKK_GOST28147).s(CKA_VALUE, std::string(32, '\x0b'))
+		.b(CKA_EXTRACTABLE, true).b(CKA_SIGN, true);
+	CK_OBJECT_HANDLE g = create(gk);
+	CK_MECHANISM kw = {CKM_AES_KEY_WRAP, nullptr, 0};
+	std::string blob(64, '\0');
+	CK_ULONG n = blob.size();
+	ASSERT_EQ(f->C_WrapKey(h, &kw, wk, g, (CK_BYTE_PTR)blob.data(), &n), CKR_OK);
+	ASSERT_EQ(n, 40u);
+	Tmpl ut;
+	ut.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, CKK_GOST28147).b(CKA_SIGN, true);
+	CK_OBJECT_HANDLE u;
+	ASSERT_EQ(f->C_UnwrapKey(h, &kw, wk, (CK_BYTE_PTR)blob.data(), n, ut.data(), ut.size(), &u), CKR_OK);
+	CK_MECHANISM hm = {CKM_GOSTR3411_HMAC, nullptr, 0};
+	EXPECT_EQ(hex(sign(hm, u, "Hi There")), "f0d40f70234b0ba31c5b0c6a4fb4c7b99ad5465e452c6903b8db9f83db963405");
+	// 24 bytes wrapped are no GOST 28147-89 key.
+	Tmpl k24;
+	k24.ul(CKA_CLASS, CKO_SECRET_KEY).ul(CKA_KEY_TYPE, CKK_GENERIC_SECRET).s(CKA_VALUE, std::string(24, 'x'))
+		.b(CKA_EXTRACTABLE, true);
+	CK_OBJECT_HANDLE g24 = create(k24);
+	n = blob.size();
+	ASSERT_EQ(f->C_WrapKey(h, &kw, wk, g24, (CK_BYTE_PTR)blob.data(), &n), CKR_OK);
+	EXPECT_EQ(f->C_UnwrapKey(h, &kw, wk, (CK_BYTE_PTR)blob.data(), n, ut.data(), ut.size(), &u),
+		  CKR_TEMPLATE_INCONSISTENT);
+	Tmpl pubt, privt;
+	pubt.s(CKA_GOSTR3410_PARAMS, oid_3410_a);
+	privt.b(CKA_EXTRACTABLE, true);
+	CK_OBJECT_HANDLE pu, pr;
+	ASSERT_EQ(pair(pubt, privt, &pu, &pr), CKR_OK);
+	CK_MECHANISM kwp = {CKM_AES_KEY_WRAP_KWP, nullptr, 0};
+	n = blob.size();
+	EXPECT_EQ(f->C_WrapKey(h, &kwp, wk, pr, (CK_BYTE_PTR)blob.data(), &n), CKR_KEY_NOT_WRAPPABLE);
+}
+
 } // namespace
