@@ -229,6 +229,7 @@ static bool known_key_type(CK_ULONG kt)
 	switch (kt) {
 	case CKK_RSA: case CKK_EC: case CKK_EC_EDWARDS: case CKK_EC_MONTGOMERY: case CKK_DSA:
 	case CKK_DH: case CKK_GENERIC_SECRET: case CKK_AES: case CKK_DES2: case CKK_DES3:
+	case CKK_GOSTR3410: case CKK_GOST28147:
 		return true;
 	}
 	return false;
@@ -313,6 +314,8 @@ static CK_RV key_length_ok(CK_ULONG kt, const struct p11_attr *value)
 		return value->len == 16 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKK_DES3:
 		return value->len == 24 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+	case CKK_GOST28147:
+		return value->len == 32 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKK_GENERIC_SECRET:
 		return value->len > 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	}
@@ -373,6 +376,8 @@ static CK_RV derive(enum p11_obj_op op, CK_OBJECT_CLASS cls, CK_ULONG sub, struc
 		if ((x = work_get(w, CKA_NEVER_EXTRACTABLE)))
 			x->val = (uint8_t *)(val_true(work_get(w, CKA_EXTRACTABLE)) ? &f : &t);
 	}
+	if (!value_later && sub == CKK_GOSTR3410 && value && value->len != (cls == CKO_PUBLIC_KEY ? 64 : 32))
+		return CKR_ATTRIBUTE_VALUE_INVALID; /* X || Y, or d (PKCS#11: little-endian both) */
 	return value_later ? CKR_OK : key_length_ok(sub, value);
 
 }

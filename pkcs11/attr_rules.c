@@ -170,6 +170,28 @@ static const struct p11_attr_rule secret_var[] = {
 static const struct p11_attr_rule secret_fixed[] = {
 	{CKA_VALUE, AK_BYTES, PRIV_VALUE, NONE},
 };
+/* GOST R 34.10-2001 (PKCS#11 2.40 current mechanisms §2.44): the parameter sets are
+ * DER OIDs. The hash parameter set is optional here, CryptoPro's by default (gost.c
+ * reads an empty one so), and applications (Rutoken's samples,
+ * for one) give the key pair's parameters in the private template too: gost.c checks
+ * that they agree with the public one's. */
+static const uint8_t gostr3411_cp[] = {0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1e, 0x01};
+static const struct p11_attr_rule gost_public[] = {
+	{CKA_VALUE, AK_BYTES, GIVEN_PUB, NONE},
+	{CKA_GOSTR3410_PARAMS, AK_BYTES, PARAM_PUB, NONE},
+	{CKA_GOSTR3411_PARAMS, AK_BYTES, 0, gostr3411_cp, sizeof(gostr3411_cp)},
+	{CKA_GOST28147_PARAMS, AK_BYTES, 0, NONE},
+};
+static const struct p11_attr_rule gost_private[] = {
+	{CKA_VALUE, AK_BYTES, PRIV_VALUE, NONE},
+	{CKA_GOSTR3410_PARAMS, AK_BYTES, R_MUST_CREATE | R_NO_UNWRAP, NONE},
+	{CKA_GOSTR3411_PARAMS, AK_BYTES, R_NO_UNWRAP, NONE}, /* generated: the public key's */
+	{CKA_GOST28147_PARAMS, AK_BYTES, R_NO_UNWRAP, NONE},
+};
+/* GOST 28147-89 keys: only as HMAC-GOSTR3411 keys (as SoftHSM takes them). */
+static const struct p11_attr_rule gost28147[] = {
+	{CKA_GOST28147_PARAMS, AK_BYTES, 0, NONE},
+};
 static const struct p11_attr_rule dsa_domain[] = {
 	{CKA_KEY_TYPE, AK_ULONG, R_MUST_CREATE, NONE},
 	{CKA_LOCAL, AK_BOOL, R_NO_CREATE | R_DERIVED, B_F},
@@ -193,6 +215,20 @@ struct table {
 };
 #define TABLE(t) {t, sizeof(t) / sizeof(t[0])}
 #define MAX_TABLES 5
+
+/* The key types of key pairs: the public key's table and the private key's. */
+static const struct {
+	CK_KEY_TYPE kt;
+	struct table pub, priv;
+} key_pairs[] = {
+	{CKK_RSA, TABLE(rsa_public), TABLE(rsa_private)},
+	{CKK_EC, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_EC_EDWARDS, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_EC_MONTGOMERY, TABLE(ec_public), TABLE(ec_private)},
+	{CKK_DSA, TABLE(dsa_public), TABLE(dsa_private)},
+	{CKK_DH, TABLE(dh_public), TABLE(dh_private)},
+	{CKK_GOSTR3410, TABLE(gost_public), TABLE(gost_private)},
+};
 
 /* The tables that make up one kind of object; 0 tables: not a kind we hold. */
 static size_t tables_for(CK_OBJECT_CLASS cls, CK_ULONG sub, struct table *t)
@@ -232,39 +268,26 @@ static size_t tables_for(CK_OBJECT_CLASS cls, CK_ULONG sub, struct table *t)
 		t[n++] = (struct table)TABLE(private_key);
 	else
 		t[n++] = (struct table)TABLE(secret_key);
+	for (size_t i = 0; i < sizeof(key_pairs) / sizeof(key_pairs[0]); i++)
+		if (key_pairs[i].kt == sub) {
+			if (cls == CKO_SECRET_KEY)
+				return 0;
+			t[n++] = pub ? key_pairs[i].pub : key_pairs[i].priv;
+			return n;
+		}
+	if (cls != CKO_SECRET_KEY) /* the rest are secret-key types */
+		return 0;
 	switch (sub) {
-	case CKK_RSA:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(rsa_public) : (struct table)TABLE(rsa_private);
-		return n;
-	case CKK_EC:
-	case CKK_EC_EDWARDS:
-	case CKK_EC_MONTGOMERY:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(ec_public) : (struct table)TABLE(ec_private);
-		return n;
-	case CKK_DSA:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(dsa_public) : (struct table)TABLE(dsa_private);
-		return n;
-	case CKK_DH:
-		if (cls == CKO_SECRET_KEY)
-			return 0;
-		t[n++] = pub ? (struct table)TABLE(dh_public) : (struct table)TABLE(dh_private);
+	case CKK_GOST28147:
+		t[n++] = (struct table)TABLE(secret_fixed);
+		t[n++] = (struct table)TABLE(gost28147);
 		return n;
 	case CKK_GENERIC_SECRET:
 	case CKK_AES:
-		if (cls != CKO_SECRET_KEY)
-			return 0;
 		t[n++] = (struct table)TABLE(secret_var);
 		return n;
 	case CKK_DES2:
 	case CKK_DES3:
-		if (cls != CKO_SECRET_KEY)
-			return 0;
 		t[n++] = (struct table)TABLE(secret_fixed);
 		return n;
 	default:

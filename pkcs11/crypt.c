@@ -104,7 +104,7 @@ CK_RV p11_op_key(struct p11_session *s, struct p11_op *op, const struct p11_mech
 
 CK_RV p11_key_fits(const struct p11_attrs *a, const struct p11_mech *m, const struct p11_attr **value)
 {
-	if (p11_attrs_ulong(a, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION) != m->key_type)
+	if (!p11_mech_takes(m, p11_attrs_ulong(a, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION)))
 		return CKR_KEY_TYPE_INCONSISTENT;
 	const struct p11_attr *v = p11_attrs_find(a, CKA_VALUE);
 	if (!v || v->len < m->min_key || v->len > m->max_key)

@@ -90,7 +90,8 @@ CK_RV p11_template_unflatten(const struct p11_attr *x, CK_ATTRIBUTE **out, CK_UL
 CK_RV p11_newkey_len(const struct p11_attrs *a, size_t avail, size_t *len)
 {
 	CK_KEY_TYPE kt = p11_attrs_ulong(a, CKA_KEY_TYPE, CK_UNAVAILABLE_INFORMATION);
-	size_t n = kt == CKK_DES2 ? 16 : kt == CKK_DES3 ? 24 : p11_attrs_ulong(a, CKA_VALUE_LEN, 0);
+	size_t n = kt == CKK_DES2 ? 16 : kt == CKK_DES3 ? 24 : kt == CKK_GOST28147 ? 32
+										   : p11_attrs_ulong(a, CKA_VALUE_LEN, 0);
 	if (!n)
 		n = avail;
 	if (!n)

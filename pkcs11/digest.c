@@ -3,7 +3,16 @@
  * PKCS#11 §5.12: a call that fails with anything but CKR_BUFFER_TOO_SMALL ends the
  * operation, as does a successful C_Digest/C_DigestFinal; asking for the length
  * (NULL output) keeps it. C_Digest after C_DigestUpdate is CKR_OPERATION_ACTIVE. */
-#include "object.h"
+#include "pk.h"
+
+/* Only CKM_GOSTR3411 takes a parameter: an optional hash parameter set (a DER OID). */
+static CK_RV digest_param(const struct p11_mech *m, const CK_MECHANISM *mech, fhsm_hash_alg *alg)
+{
+	*alg = (fhsm_hash_alg)m->hash;
+	if (m->type == CKM_GOSTR3411)
+		return p11_gost_hash_param(mech, alg);
+	return mech->pParameter || mech->ulParameterLen ? CKR_MECHANISM_PARAM_INVALID : CKR_OK;
+}
 
 void p11_digest_end(struct p11_digest_op *op)
 {
@@ -19,20 +28,19 @@ P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMech
 	if (rv != CKR_OK)
 		return rv;
 	const struct p11_mech *m = pMechanism ? p11_mech_find(pMechanism->mechanism) : NULL;
+	fhsm_hash_alg alg = 0;
 	if (!pMechanism)
 		rv = CKR_ARGUMENTS_BAD;
 	else if (s->digest.active)
 		rv = CKR_OPERATION_ACTIVE;
 	else if (!m || !(m->flags & CKF_DIGEST))
 		rv = CKR_MECHANISM_INVALID;
-	else if (pMechanism->pParameter || pMechanism->ulParameterLen)
-		rv = CKR_MECHANISM_PARAM_INVALID;
-	else
-		rv = p11_rv_from_fhsm(fhsm_hash_new((fhsm_hash_alg)m->hash, &s->digest.ctx));
+	else if ((rv = digest_param(m, pMechanism, &alg)) == CKR_OK)
+		rv = p11_rv_from_fhsm(fhsm_hash_new(alg, &s->digest.ctx));
 	if (rv == CKR_OK) {
 		s->digest.active = true;
 		s->digest.updated = false;
-		s->digest.alg = (fhsm_hash_alg)m->hash;
+		s->digest.alg = alg;
 	}
 	p11_leave_session(s);
 	return rv;

@@ -19,6 +19,7 @@
 #define EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define ECDSA(t, h) {t, 256, 521, SIGN | EC_FLAGS, h, MC_ECDSA, CKK_EC, 0, 0, false, false}
 #define DSA(t, h) {t, 1024, 3072, SIGN, h, MC_DSA, CKK_DSA, 0, 0, false, false}
+#define GOST(t, h) {t, 256, 256, SIGN, h, MC_GOST, CKK_GOSTR3410, 0, 0, false, false}
 #define KEYPAIR(t, kt, lo, hi, fl) {t, lo, hi, CKF_GENERATE_KEY_PAIR | (fl), -1, MC_KEYPAIR, kt, 0, 0, false, false}
 #define WRAP (CKF_WRAP | CKF_UNWRAP)
 /* Derivation: cipher and mode for the ENCRYPT_DATA mechanisms. */
@@ -105,6 +106,12 @@ static const struct p11_mech mechs[] = {
 	DERIVE(CKM_DES3_CBC_ENCRYPT_DATA, CKK_DES3, 16, 24, FHSM_BLOCK_DES3, FHSM_MODE_CBC),
 	DERIVE(CKM_AES_ECB_ENCRYPT_DATA, CKK_AES, 16, 32, FHSM_BLOCK_AES, FHSM_MODE_ECB),
 	DERIVE(CKM_AES_CBC_ENCRYPT_DATA, CKK_AES, 16, 32, FHSM_BLOCK_AES, FHSM_MODE_CBC),
+	/* GOST on libgcrypt: the five mechanisms SoftHSM offers when built with GOST. */
+	KEYPAIR(CKM_GOSTR3410_KEY_PAIR_GEN, CKK_GOSTR3410, 256, 256, 0),
+	GOST(CKM_GOSTR3410, -1),
+	GOST(CKM_GOSTR3410_WITH_GOSTR3411, FHSM_HASH_GOSTR3411),
+	DIGEST(CKM_GOSTR3411, FHSM_HASH_GOSTR3411),
+	HMAC(CKM_GOSTR3411_HMAC, FHSM_HASH_GOSTR3411, false), /* also on GOST 28147-89 keys */
 	{CKM_DSA_PARAMETER_GEN, 1024, 3072, CKF_GENERATE, -1, MC_PARAMGEN, CKK_DSA, 0, 0, false, false},
 	{CKM_DH_PKCS_PARAMETER_GEN, 1024, 8192, CKF_GENERATE, -1, MC_PARAMGEN, CKK_DH, 0, 0, false, false},
 	{CKM_AES_KEY_WRAP, 16, 32, WRAP, -1, MC_WRAP, CKK_AES, FHSM_BLOCK_AES, 0, false, false},
@@ -123,6 +130,12 @@ static int cmp(const void *key, const void *elem)
 const struct p11_mech *p11_mech_find(CK_MECHANISM_TYPE type)
 {
 	return bsearch(&type, mechs, sizeof(mechs) / sizeof(mechs[0]), sizeof(mechs[0]), cmp);
+}
+
+/* The key type a mechanism takes, and as SoftHSM, a GOST 28147-89 key for HMAC-GOSTR3411. */
+bool p11_mech_takes(const struct p11_mech *m, CK_KEY_TYPE kt)
+{
+	return kt == m->key_type || (m->type == CKM_GOSTR3411_HMAC && kt == CKK_GOST28147);
 }
 
 size_t p11_mech_count(void)

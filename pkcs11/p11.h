@@ -183,6 +183,7 @@ enum p11_curve { P11_P256, P11_P384, P11_P521, P11_ED25519, P11_X25519 };
 struct p11_pk_params {
 	struct fhsm_rsa_params rsa;
 	size_t digest_len; /* CKM_RSA_PKCS_PSS: the digest length the caller must give */
+	fhsm_gost_paramset gost; /* GOST R 34.10-2001: the key's parameter set */
 };
 
 /* A key's prepared form, shared by its object's cache and the operations using it:
@@ -287,6 +288,7 @@ enum p11_mech_class {
 	MC_DERIVE,  /* key derivation (derive.c) */
 	MC_DSA,     /* hash: hash-and-sign, -1 for a given digest */
 	MC_PARAMGEN, /* domain-parameter generation: key_type */
+	MC_GOST,    /* GOST R 34.10-2001: hash: hash-and-sign, -1 for a given hash */
 };
 
 
@@ -302,6 +304,7 @@ struct p11_mech {
 	bool pad, general;     /* CBC-PAD; MAC _GENERAL (length parameter) */
 };
 const struct p11_mech *p11_mech_find(CK_MECHANISM_TYPE type);
+bool p11_mech_takes(const struct p11_mech *m, CK_KEY_TYPE kt);
 size_t p11_mech_count(void);
 const struct p11_mech *p11_mech_at(size_t i);
 

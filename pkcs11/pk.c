@@ -1,5 +1,6 @@
-/* The public-key mechanisms: RSA (PKCS #1 v1.5, PSS, OAEP, X.509), ECDSA, EdDSA, and
- * key-pair generation for RSA, EC, Ed25519 and X25519. The arithmetic is the host's
+/* The public-key mechanisms: RSA (PKCS #1 v1.5, PSS, OAEP, X.509), ECDSA, EdDSA, DSA,
+ * GOST R 34.10-2001 (its encodings in gost.c), and key-pair generation for RSA, EC,
+ * Ed25519, X25519, DSA, DH and GOST R 34.10-2001. The arithmetic is the host's
  * (fhsm/pk.h); here are the PKCS#11 encodings: parameters, CKA_EC_PARAMS, CKA_EC_POINT. */
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +208,7 @@ size_t p11_pk_sig_len(const struct p11_op *op)
 		return fhsm_rsa_modulus_bytes(op->pk);
 	case MC_ECDSA:
 		return 2 * fhsm_ec_scalar_bytes(nist(op->curve));
-	default:
+	default: /* EdDSA, GOST R 34.10-2001 */
 		return 64;
 	}
 }
@@ -226,6 +227,8 @@ CK_RV p11_pk_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *sig
 	case MC_ECDSA:
 		err = fhsm_ecdsa_sign(nist(op->curve), v->val, v->len, in, len, sig, &n);
 		break;
+	case MC_GOST:
+		return p11_gost_sign(op, in, len, sig, sig_len);
 	case MC_DSA: {
 		struct fhsm_ff_params d = ff_params(op->key);
 		err = v ? fhsm_dsa_sign(&d, v->val, v->len, in, len, sig, &n) : FHSM_ERR_ARGS;
@@ -258,6 +261,8 @@ CK_RV p11_pk_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint
 			return CKR_KEY_TYPE_INCONSISTENT;
 		err = fhsm_ecdsa_verify(nist(op->curve), pt, pn, in, len, sig, sig_len);
 		break;
+	case MC_GOST:
+		return p11_gost_verify(op, in, len, sig);
 	case MC_DSA: {
 		struct fhsm_ff_params d = ff_params(op->key);
 		const struct p11_attr *y = p11_attrs_find(op->key, CKA_VALUE);
@@ -291,6 +296,8 @@ CK_RV p11_pk_op_init(struct p11_session *s, struct p11_op *op, const struct p11_
 /* Prepares op for a public-key mechanism with the key already in op->key. */
 CK_RV p11_pk_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech, bool priv)
 {
+	if (m->cls == MC_GOST)
+		return p11_gost_init(op, m, mech, priv);
 	CK_RV rv = p11_pk_params(m, mech, &op->params);
 	if (rv != CKR_OK)
 		return rv;
@@ -390,6 +397,9 @@ CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p
 		fhsm_bytes_free(&x);
 		fhsm_bytes_free(&y);
 		return *pub && *priv ? CKR_OK : CKR_HOST_MEMORY;
+	} else if (m->key_type == CKK_GOSTR3410) {
+		if ((rv = p11_gost_generate(*pub, *priv, pa, &np, ka, &nk, scalar, point)) != CKR_OK)
+			goto out;
 	} else if (m->key_type == CKK_RSA) {
 		CK_ULONG bits = p11_attrs_ulong(*pub, CKA_MODULUS_BITS, 0);
 		struct fhsm_bytes e = b(*pub, CKA_PUBLIC_EXPONENT);
@@ -437,7 +447,7 @@ CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p
 		ka[nk++] = item(CKA_EC_PARAMS, params->val, params->len);
 		ka[nk++] = item(CKA_VALUE, scalar, slen);
 	}
-	/* The private set first: its CKA_EC_PARAMS still points into *pub. */
+	/* The private set first: its domain parameters still point into *pub. */
 	*priv = p11_attrs_with(*priv, ka, nk);
 	*pub = p11_attrs_with(*pub, pa, np);
 	if (!*pub || !*priv)

@@ -25,6 +25,16 @@ size_t p11_pk_crypt_len(const struct p11_op *op);
 CK_RV p11_pk_crypt(struct p11_op *op, bool encrypt, const uint8_t *in, size_t len, uint8_t *out, CK_ULONG_PTR out_len);
 /* Adds generated key material to checked public and private attribute sets. */
 CK_RV p11_pk_generate(const struct p11_mech *m, struct p11_attrs **pub, struct p11_attrs **priv);
+/* GOST R 34.10-2001 and R 34.11-94 (gost.c). The optional hash parameter set of
+ * CKM_GOSTR3411, CKM_GOSTR3411_HMAC and CKM_GOSTR3410_WITH_GOSTR3411 (a DER OID):
+ * *alg unchanged when there is none, CKR_MECHANISM_PARAM_INVALID when unknown. */
+CK_RV p11_gost_hash_param(const CK_MECHANISM *mech, fhsm_hash_alg *alg);
+CK_RV p11_gost_init(struct p11_op *op, const struct p11_mech *m, const CK_MECHANISM *mech, bool priv);
+CK_RV p11_gost_sign(struct p11_op *op, const uint8_t *in, size_t len, uint8_t *sig, CK_ULONG_PTR sig_len);
+CK_RV p11_gost_verify(struct p11_op *op, const uint8_t *in, size_t len, const uint8_t *sig);
+/* Generates into d and q and appends the keys' items to pa and ka (p11_pk_generate). */
+CK_RV p11_gost_generate(const struct p11_attrs *pub, const struct p11_attrs *priv, struct p11_attr *pa,
+			size_t *np, struct p11_attr *ka, size_t *nk, uint8_t d[32], uint8_t q[64]);
 /* Adds generated DSA or DH domain parameters (CKA_PRIME_BITS from the template). */
 CK_RV p11_pk_paramgen(const struct p11_mech *m, struct p11_attrs **a);
 

@@ -31,6 +31,11 @@ static CK_RV mac_init(struct p11_op *op, const struct p11_mech *m, const CK_MECH
 		if (!len || mech->ulParameterLen != sizeof(*len) || *len == 0 || *len > full)
 			return CKR_MECHANISM_PARAM_INVALID;
 		op->out_len = *len;
+	} else if (m->type == CKM_GOSTR3411_HMAC) {
+		/* An optional hash parameter set; the key's states are CryptoPro's. */
+		fhsm_hash_alg h = (fhsm_hash_alg)m->hash;
+		CK_RV rv = p11_gost_hash_param(mech, &h);
+		return rv != CKR_OK || h == (fhsm_hash_alg)m->hash ? rv : CKR_MECHANISM_PARAM_INVALID;
 	} else if (mech->pParameter || mech->ulParameterLen) {
 		return CKR_MECHANISM_PARAM_INVALID;
 	}

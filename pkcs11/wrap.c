@@ -175,7 +175,7 @@ static CK_RV pkcs8_of(const struct p11_attrs *key, uint8_t **out, size_t *len)
 		k.scalar = (struct fhsm_bytes){v->val, 32};
 		break;
 	default:
-		rv = CKR_KEY_NOT_WRAPPABLE; /* DSA, DH, X25519: no PKCS#8 form here */
+		rv = CKR_KEY_NOT_WRAPPABLE; /* DSA, DH, X25519, GOST: no PKCS#8 form here */
 		break;
 	}
 	if (rv == CKR_KEY_TYPE_INCONSISTENT || (rv == CKR_OK && err == FHSM_ERR_ARGS))

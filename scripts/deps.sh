@@ -17,12 +17,13 @@ done
 
 debian=(
   cmake make g++ gcc pkg-config
-  libtomcrypt-dev libtommath-dev libgmp-dev libsodium-dev libssl-dev
+  libtomcrypt-dev libtommath-dev libgmp-dev libsodium-dev libgcrypt20-dev libssl-dev
   libgtest-dev libgmock-dev googletest
   libp11-kit-dev libusb-1.0-0-dev libftdi1-dev
   verilator iverilog openfpgaloader
   yosys nextpnr-ice40 fpga-icestorm
   opensc openssl gnutls-bin softhsm2 p11-kit libengine-pkcs11-openssl python3-cryptography
+  libengine-gost-openssl gostsum python3-pykcs11
 )
 # FPGA flow beyond iCE40 (which the test suite uses, above): nothing more from Debian.
 synth_debian=()

@@ -34,6 +34,19 @@ fhsm_err soft_gather_update(struct soft_gather *g, hash_state *st, const uint8_t
 fhsm_err soft_gather_end(struct soft_gather *g, hash_state *st);
 void soft_gather_free(struct soft_gather *g);
 
+/* GOST R 34.11-94 on libgcrypt (soft_gost.c), behind fhsm_hash_* and fhsm_mac_*
+ * for FHSM_HASH_GOSTR3411 and FHSM_HASH_GOSTR3411_TEST: a hash, or an HMAC when key
+ * is given (key_len may be 0 with a non-NULL key). */
+struct soft_gost_md;
+bool soft_hash_is_gost(fhsm_hash_alg alg);
+fhsm_err soft_gost_md_new(fhsm_hash_alg alg, const uint8_t *key, size_t key_len, struct soft_gost_md **out);
+/* A new context in the state of src (which is only read). */
+fhsm_err soft_gost_md_copy(const struct soft_gost_md *src, struct soft_gost_md **out);
+fhsm_err soft_gost_md_update(struct soft_gost_md *md, const void *data, size_t len);
+/* Writes 32 bytes; the context is spent. */
+fhsm_err soft_gost_md_final(struct soft_gost_md *md, uint8_t out[32]);
+void soft_gost_md_free(struct soft_gost_md *md);
+
 /* fhsm_cipher_new without the fabric: the fabric's own fallback uses it. */
 #include "fhsm/cipher.h"
 fhsm_err soft_cipher_new(fhsm_block_cipher c, fhsm_cipher_mode mode, bool encrypt, const uint8_t *key,

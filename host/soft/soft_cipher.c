@@ -550,6 +550,7 @@ static fhsm_err hmac_finish(struct soft_hmac *h, uint8_t *out)
 struct fhsm_mac_key {
 	int alg;
 	struct soft_hmac hmac;
+	struct soft_gost_md *gost; /* HMAC-GOSTR3411: libgcrypt's keyed state, copied per message */
 };
 
 struct fhsm_mac_ctx {
@@ -557,6 +558,7 @@ struct fhsm_mac_ctx {
 	size_t size;
 	size_t used; /* bytes in use: the fields before u and u's member for the kind */
 	struct soft_gather g; /* HMAC-SHA-256/224: the inner hash's bulk on the fabric */
+	struct soft_gost_md *gost; /* HMAC-GOSTR3411 (libgcrypt): u is unused */
 	/* AES-CMAC with a fabric attached: whole blocks may run there as CBC. */
 	bool fabric;
 	size_t key_len;
@@ -587,7 +589,9 @@ fhsm_err fhsm_mac_key_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_
 		return FHSM_ERR_NOMEM;
 	soft_init();
 	k->alg = alg;
-	fhsm_err err = hmac_prepare(&k->hmac, (fhsm_hash_alg)alg, key, key_len);
+	fhsm_err err = soft_hash_is_gost((fhsm_hash_alg)alg)
+			       ? soft_gost_md_new((fhsm_hash_alg)alg, key ? key : (const uint8_t *)"", key_len, &k->gost)
+			       : hmac_prepare(&k->hmac, (fhsm_hash_alg)alg, key, key_len);
 	if (err != FHSM_OK) {
 		fhsm_mac_key_free(k);
 		return err;
@@ -600,6 +604,7 @@ void fhsm_mac_key_free(fhsm_mac_key *key)
 {
 	if (!key)
 		return;
+	soft_gost_md_free(key->gost);
 	fhsm_wipe(key, sizeof(*key));
 	free(key);
 }
@@ -611,6 +616,16 @@ fhsm_err fhsm_mac_new_keyed(const fhsm_mac_key *key, fhsm_mac_ctx **out)
 	fhsm_mac_ctx *ctx = mac_ctx_alloc(FHSM_MAC_HMAC);
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
+	if (key->gost) {
+		ctx->size = fhsm_hash_size((fhsm_hash_alg)key->alg);
+		fhsm_err err = soft_gost_md_copy(key->gost, &ctx->gost);
+		if (err != FHSM_OK) {
+			fhsm_mac_free(ctx);
+			return err;
+		}
+		*out = ctx;
+		return FHSM_OK;
+	}
 	ctx->size = key->hmac.d->hashsize;
 	ctx->u.hmac = key->hmac;
 	if (soft_gather_start(&ctx->g, (fhsm_hash_alg)key->alg) != FHSM_OK) {
@@ -634,7 +649,10 @@ fhsm_err fhsm_mac_new(fhsm_mac_kind kind, int alg, const uint8_t *key, size_t ke
 		return FHSM_ERR_NOMEM;
 	soft_init();
 	fhsm_err err;
-	if (kind == FHSM_MAC_HMAC) {
+	if (kind == FHSM_MAC_HMAC && soft_hash_is_gost((fhsm_hash_alg)alg)) {
+		ctx->size = fhsm_hash_size((fhsm_hash_alg)alg);
+		err = soft_gost_md_new((fhsm_hash_alg)alg, key ? key : (const uint8_t *)"", key_len, &ctx->gost);
+	} else if (kind == FHSM_MAC_HMAC) {
 		ctx->size = fhsm_hash_size((fhsm_hash_alg)alg);
 		err = hmac_prepare(&ctx->u.hmac, (fhsm_hash_alg)alg, key, key_len);
 		if (err == FHSM_OK)
@@ -697,6 +715,8 @@ fhsm_err fhsm_mac_update(fhsm_mac_ctx *ctx, const uint8_t *data, size_t len)
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->gost)
+		return soft_gost_md_update(ctx->gost, data, len);
 	if (ctx->fabric) {
 		size_t used;
 		fhsm_err err = cmac_fabric_blocks(ctx, data, len, &used);
@@ -716,6 +736,8 @@ fhsm_err fhsm_mac_final(fhsm_mac_ctx *ctx, uint8_t *out)
 {
 	if (!ctx || !out)
 		return FHSM_ERR_ARGS;
+	if (ctx->gost)
+		return soft_gost_md_final(ctx->gost, out);
 	if (ctx->kind == FHSM_MAC_HMAC) {
 		if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->u.hmac.inner) != FHSM_OK)
 			return FHSM_ERR_PROVIDER;
@@ -731,6 +753,7 @@ void fhsm_mac_free(fhsm_mac_ctx *ctx)
 	if (!ctx)
 		return;
 	soft_gather_free(&ctx->g);
+	soft_gost_md_free(ctx->gost);
 	fhsm_wipe(ctx, ctx->used);
 	free(ctx);
 }

@@ -5,7 +5,8 @@
 #include "../fabric/fabric_internal.h"
 
 struct fhsm_hash_ctx {
-	const struct ltc_hash_descriptor *desc;
+	const struct ltc_hash_descriptor *desc; /* NULL for GOST R 34.11-94 */
+	struct soft_gost_md *gost;              /* GOST R 34.11-94 on libgcrypt */
 	struct soft_gather g; /* SHA-256/224 with a fabric attached */
 	hash_state st;
 };
@@ -86,6 +87,8 @@ void soft_gather_free(struct soft_gather *g)
 
 size_t fhsm_hash_size(fhsm_hash_alg alg)
 {
+	if (soft_hash_is_gost(alg))
+		return 32;
 	const struct ltc_hash_descriptor *d = soft_hash_desc(alg);
 	return d ? d->hashsize : 0;
 }
@@ -93,11 +96,20 @@ size_t fhsm_hash_size(fhsm_hash_alg alg)
 fhsm_err fhsm_hash_new(fhsm_hash_alg alg, fhsm_hash_ctx **out)
 {
 	const struct ltc_hash_descriptor *d = soft_hash_desc(alg);
-	if (!d || !out)
+	if ((!d && !soft_hash_is_gost(alg)) || !out)
 		return FHSM_ERR_ARGS;
 	fhsm_hash_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return FHSM_ERR_NOMEM;
+	if (!d) {
+		fhsm_err err = soft_gost_md_new(alg, NULL, 0, &ctx->gost);
+		if (err != FHSM_OK) {
+			free(ctx);
+			return err;
+		}
+		*out = ctx;
+		return FHSM_OK;
+	}
 	ctx->desc = d;
 	if (soft_gather_start(&ctx->g, alg) != FHSM_OK) {
 		free(ctx);
@@ -118,6 +130,8 @@ fhsm_err fhsm_hash_update(fhsm_hash_ctx *ctx, const void *data, size_t len)
 		return FHSM_ERR_ARGS;
 	if (len == 0)
 		return FHSM_OK;
+	if (ctx->gost)
+		return soft_gost_md_update(ctx->gost, data, len);
 	if (ctx->g.buf)
 		return soft_gather_update(&ctx->g, &ctx->st, data, len);
 	return ctx->desc->process(&ctx->st, data, len) == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
@@ -127,6 +141,8 @@ fhsm_err fhsm_hash_final(fhsm_hash_ctx *ctx, uint8_t *out)
 {
 	if (!ctx || !out)
 		return FHSM_ERR_ARGS;
+	if (ctx->gost)
+		return soft_gost_md_final(ctx->gost, out);
 	if (ctx->g.buf && soft_gather_end(&ctx->g, &ctx->st) != FHSM_OK) /* the tail, in software */
 		return FHSM_ERR_PROVIDER;
 	return ctx->desc->done(&ctx->st, out) == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
@@ -137,6 +153,7 @@ void fhsm_hash_free(fhsm_hash_ctx *ctx)
 	if (!ctx)
 		return;
 	soft_gather_free(&ctx->g);
+	soft_gost_md_free(ctx->gost);
 	fhsm_wipe(ctx, sizeof(*ctx));
 	free(ctx);
 }

@@ -48,8 +48,8 @@ static int rand_digits(void *a, int size)
 
 static void register_all(void)
 {
-	for (int i = 0; i < FHSM_HASH_COUNT; i++)
-		soft_idx.hash[i] = register_hash(hash_descs[i]);
+	for (int i = 0; i < FHSM_HASH_COUNT; i++) /* GOST R 34.11-94: libgcrypt, no descriptor */
+		soft_idx.hash[i] = hash_descs[i] ? register_hash(hash_descs[i]) : -1;
 	soft_idx.aes = register_cipher(&aes_desc);
 	soft_idx.des3 = register_cipher(&des3_desc);
 	/* GMP is 2.6x faster than libtommath for RSA-2048 on this machine (DESIGN.md). */
@@ -63,6 +63,7 @@ void soft_init(void)
 	pthread_once(&once, register_all);
 }
 
+/* NULL for the hashes LibTomCrypt does not have (GOST R 34.11-94). */
 const struct ltc_hash_descriptor *soft_hash_desc(fhsm_hash_alg alg)
 {
 	if ((unsigned)alg >= FHSM_HASH_COUNT)

@@ -191,7 +191,7 @@ fhsm_err fhsm_hkdf(fhsm_hash_alg alg, bool extract, bool expand, const uint8_t *
 {
 	static const uint8_t empty[1];
 	size_t hl = fhsm_hash_size(alg);
-	if (!hl || alg == FHSM_HASH_MD5 || (!extract && !expand) || (!salt && salt_len) || (!ikm && ikm_len) ||
+	if (!soft_hash_desc(alg) || alg == FHSM_HASH_MD5 || (!extract && !expand) || (!salt && salt_len) || (!ikm && ikm_len) ||
 	    (!info && info_len) || !out || out_len == 0 || salt_len > ULONG_MAX || ikm_len > ULONG_MAX ||
 	    info_len > ULONG_MAX)
 		return FHSM_ERR_ARGS;

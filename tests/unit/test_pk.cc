@@ -29,28 +29,6 @@ protected:
 		priv.s(CKA_LABEL, "rsa");
 		ASSERT_EQ(pair(CKM_RSA_PKCS_KEY_PAIR_GEN, pub, priv, pu, pr), CKR_OK);
 	}
-	std::string sign(CK_MECHANISM m, CK_OBJECT_HANDLE k, const std::string &data, bool multi = false)
-	{
-		EXPECT_EQ(f->C_SignInit(h, &m, k), CKR_OK);
-		CK_ULONG n = 0;
-		if (multi) {
-			EXPECT_EQ(f->C_SignUpdate(h, (CK_BYTE_PTR)data.data(), data.size() / 2), CKR_OK);
-			EXPECT_EQ(f->C_SignUpdate(h, (CK_BYTE_PTR)data.data() + data.size() / 2, data.size() - data.size() / 2), CKR_OK);
-			EXPECT_EQ(f->C_SignFinal(h, nullptr, &n), CKR_OK);
-			std::string sig(n, '\0');
-			EXPECT_EQ(f->C_SignFinal(h, (CK_BYTE_PTR)sig.data(), &n), CKR_OK);
-			return sig.substr(0, n);
-		}
-		EXPECT_EQ(f->C_Sign(h, (CK_BYTE_PTR)data.data(), data.size(), nullptr, &n), CKR_OK);
-		std::string sig(n, '\0');
-		EXPECT_EQ(f->C_Sign(h, (CK_BYTE_PTR)data.data(), data.size(), (CK_BYTE_PTR)sig.data(), &n), CKR_OK);
-		return sig.substr(0, n);
-	}
-	CK_RV verify(CK_MECHANISM m, CK_OBJECT_HANDLE k, const std::string &data, const std::string &sig)
-	{
-		EXPECT_EQ(f->C_VerifyInit(h, &m, k), CKR_OK);
-		return f->C_Verify(h, (CK_BYTE_PTR)data.data(), data.size(), (CK_BYTE_PTR)sig.data(), sig.size());
-	}
 };
 
 TEST_F(Pk, RsaKeyPairAttributes)

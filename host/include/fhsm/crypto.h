@@ -21,6 +21,10 @@ typedef enum {
 	FHSM_HASH_SHA256,
 	FHSM_HASH_SHA384,
 	FHSM_HASH_SHA512,
+	/* GOST R 34.11-94 (libgcrypt), with the CryptoPro parameter set (RFC 4357) and
+	 * with the test parameter set of the standard (RFC 5831's examples). */
+	FHSM_HASH_GOSTR3411,
+	FHSM_HASH_GOSTR3411_TEST,
 	FHSM_HASH_COUNT
 } fhsm_hash_alg;
 

@@ -1,5 +1,5 @@
 /* The engine API for public-key primitives: RSA, EC over the NIST curves, the 25519
- * family. Big integers cross the API as unsigned big-endian byte strings; no PKCS#11
+ * family, DSA and DH, GOST R 34.10-2001. Big integers cross the API as unsigned big-endian byte strings; no PKCS#11
  * types. Every function validates its arguments and returns FHSM_ERR_ARGS rather than
  * letting a bad one reach the provider. Verification failures are FHSM_ERR_AUTH. */
 #ifndef FHSM_PK_H
@@ -131,6 +131,27 @@ fhsm_err fhsm_dh_generate_key(const struct fhsm_ff_params *d, struct fhsm_bytes 
 fhsm_err fhsm_dh_derive(const struct fhsm_ff_params *d, const uint8_t *x, size_t x_len, const uint8_t *peer,
 			size_t peer_len, uint8_t *out, size_t *out_len);
 void fhsm_ff_params_free(struct fhsm_ff_params *d);
+
+/* ---- GOST R 34.10-2001 (libgcrypt: LibTomCrypt has no GOST) ----
+ * The byte orders are those of PKCS#11 and RFC 4491 (and of OpenSSL's GOST engine),
+ * not this file's big-endian rule: the private key is 32 bytes little-endian, the
+ * public key 64 bytes, X then Y, each little-endian; the 32-byte hash is read as a
+ * little-endian number; the signature is s then r, each 32 bytes big-endian. */
+typedef enum {
+	FHSM_GOST_TEST,       /* id-GostR3410-2001-TestParamSet (RFC 5832's example) */
+	FHSM_GOST_CP_A,       /* id-GostR3410-2001-CryptoPro-A-ParamSet */
+	FHSM_GOST_CP_B,
+	FHSM_GOST_CP_C,
+	FHSM_GOST_CP_XCHA,    /* ...-CryptoPro-XchA-ParamSet (the curve of A) */
+	FHSM_GOST_CP_XCHB,    /* ...-CryptoPro-XchB-ParamSet (the curve of C) */
+	FHSM_GOST_COUNT
+} fhsm_gost_paramset;
+fhsm_err fhsm_gost_generate(fhsm_gost_paramset ps, uint8_t priv[32], uint8_t pub[64]);
+/* FHSM_ERR_ARGS for a private key outside [1, q-1]. */
+fhsm_err fhsm_gost_sign(fhsm_gost_paramset ps, const uint8_t priv[32], const uint8_t hash[32], uint8_t sig[64]);
+/* FHSM_ERR_AUTH when the signature does not verify (or the point is not on the curve). */
+fhsm_err fhsm_gost_verify(fhsm_gost_paramset ps, const uint8_t pub[64], const uint8_t hash[32],
+			  const uint8_t sig[64]);
 
 #ifdef __cplusplus
 }
