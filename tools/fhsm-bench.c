@@ -36,6 +36,7 @@ struct module {
 	CK_OBJECT_HANDLE *objs;
 	size_t nobjs;
 	double rss_per_object; /* growth of resident memory per object created, last create row */
+	double scaling;        /* last two-thread row: its ops/s over one thread's, interleaved */
 };
 
 static double now(void)
@@ -492,17 +493,27 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
+/* Two threads against one, measured in alternating rounds (one thread, then two)
+ * so that a shared machine's drift between rows does not pass for scaling; the
+ * row's ops/s is the two-thread rounds', m->scaling their ratio to the others. */
 static double two_threads(struct module *m, double seconds, CK_RV (*op)(struct module *, size_t), size_t arg)
 {
-	struct thread_arg t[2];
-	pthread_t th[2];
-	for (int i = 0; i < 2; i++) {
-		t[i] = (struct thread_arg){*m, seconds, 0, op, arg};
-		pthread_create(&th[i], NULL, thread_main, &t[i]);
+	enum { ROUNDS = 4 };
+	double ops1 = 0, ops2 = 0, slice = seconds / (2 * ROUNDS);
+	for (int r = 0; r < ROUNDS; r++) {
+		ops1 += timed(m, slice, op, arg);
+		struct thread_arg t[2];
+		pthread_t th[2];
+		for (int i = 0; i < 2; i++) {
+			t[i] = (struct thread_arg){*m, slice, 0, op, arg};
+			pthread_create(&th[i], NULL, thread_main, &t[i]);
+		}
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		ops2 += t[0].result + t[1].result;
 	}
-	for (int i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
-	return t[0].result + t[1].result;
+	m->scaling = ops2 / ops1;
+	return ops2 / ROUNDS;
 }
 
 static double row_ecdsa_2t(struct module *m, double seconds, size_t arg)
@@ -655,8 +666,10 @@ int main(int argc, char **argv)
 		if (only && r < nfiltered && !strstr(rows[r].name, only))
 			continue;
 		double v[2];
-		for (int i = 0; i < nmods; i++)
+		for (int i = 0; i < nmods; i++) {
+			mods[i].scaling = 0;
 			v[i] = rows[r].run(&mods[i], seconds, rows[r].arg);
+		}
 		printf("%-40s %14.1f", rows[r].name, v[0]);
 		if (nmods == 2)
 			printf(" %14.1f %9.2fx", v[1], v[1] > 0 ? v[0] / v[1] : 0);
@@ -664,6 +677,11 @@ int main(int argc, char **argv)
 			/* The module's work over the host layer's: the PKCS#11 layer's share. */
 			double base = raw_row(rows[r].raw, rows[r].arg, seconds);
 			printf(" %14.1f %8.1f%%", base, base > 0 ? 100.0 * (base / v[0] - 1) : 0);
+		}
+		if (mods[0].scaling > 0) {
+			printf("   2 threads/1: %.2fx", mods[0].scaling);
+			if (nmods == 2)
+				printf(" (%s %.2fx)", mods[1].name, mods[1].scaling);
 		}
 		printf("\n");
 		if (rows[r].run == create_objects) {

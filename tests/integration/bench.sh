@@ -18,6 +18,8 @@ rows=$(grep -cE ' [0-9]+\.[0-9]+x( |$)' "$WORK/table")
 for row in "AES-256-CTR 4 KiB multi-part" "RSA-2048 SHA256-RSA-PKCS verify" "ECDSA P-256 verify" "ECDH P-256 derive"; do
   grep -q "^$row" "$WORK/table" && ok "row: $row" || not_ok "row missing: $row" "$WORK/table"
 done
+n2=$(grep -cE '^2 threads: .* 2 threads/1: [0-9]+\.[0-9]+x \(libsofthsm2\.so [0-9]+\.[0-9]+x\)$' "$WORK/table")
+[ "$n2" -eq 3 ] && ok "each two-thread row with its interleaved scaling" || not_ok "$n2 of 3 two-thread rows with a scaling" "$WORK/table"
 # A module's failed operation ends fhsm-bench (above); a failed host-layer one prints -1.0.
 if grep -Eq ' -1\.0 ' "$WORK/table"; then not_ok "a host-layer row failed" "$WORK/table"; else ok "every host-layer row ran"; fi
 finish
