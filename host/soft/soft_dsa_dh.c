@@ -1,10 +1,12 @@
-/* DSA and finite-field Diffie-Hellman on LibTomCrypt (with the GMP math descriptor).
+/* DSA and finite-field Diffie-Hellman on LibTomCrypt (with the GMP math descriptor),
+ * but for DSA signing, which is ours on OpenSSL's constant-time BN (see there).
  * Arguments are checked here first: Debian's LibTomCrypt aborts on a failed check. */
 #define LTC_SOURCE /* LibTomCrypt's mp_* macros */
 #include <stdlib.h>
 #include <string.h>
 #include "fhsm/pk.h"
 #include "soft.h"
+#include "soft_bn.h"
 
 static int sprng(void)
 {
@@ -93,42 +95,76 @@ fhsm_err fhsm_dsa_generate_key(const struct fhsm_ff_params *d, struct fhsm_bytes
 	return err;
 }
 
+/* Signing is ours on OpenSSL's BN rather than LibTomCrypt's dsa_sign_hash_raw,
+ * which takes the nonce's gcd with q and its inverse with GMP's variable-time
+ * mpz_gcd and mpz_invert: the nonce's timing is what lattice attacks turn into the
+ * key. Here r = (g^k mod p) mod q by BN_mod_exp_mont_consttime and s by
+ * soft_bn_sign_s (blinded Fermat inverse, Montgomery products). */
 fhsm_err fhsm_dsa_sign(const struct fhsm_ff_params *d, const uint8_t *x, size_t x_len, const uint8_t *hash,
 		       size_t hash_len, uint8_t *sig, size_t *sig_len)
 {
-	dsa_key k;
-	void *r = NULL, *s = NULL;
-	if (!x || !x_len || !hash || !hash_len || !sig || !sig_len || x_len > 64)
+	if (!d || !has(&d->p) || !has(&d->q) || !has(&d->g) || d->p.len > 1024 || d->q.len > 64 || !x || !x_len ||
+	    x_len > 64 || !hash || !hash_len || !sig || !sig_len)
 		return FHSM_ERR_ARGS;
-	fhsm_err err = dsa_load(d, &k);
-	if (err != FHSM_OK)
-		return err;
 	size_t qn = d->q.len;
 	if (*sig_len < 2 * qn) {
 		*sig_len = 2 * qn;
-		dsa_free(&k);
 		return FHSM_ERR_BUFFER;
 	}
-	struct fhsm_bytes rb = {0}, sb = {0};
-	if (dsa_set_key(x, x_len, PK_PRIVATE, &k) != CRYPT_OK || mp_init_multi(&r, &s, NULL) != CRYPT_OK) {
-		dsa_free(&k);
-		return FHSM_ERR_ARGS;
+	BN_CTX *ctx = BN_CTX_new();
+	BN_MONT_CTX *mont_p = BN_MONT_CTX_new();
+	BIGNUM *p = BN_bin2bn(d->p.p, (int)d->p.len, NULL), *q = BN_bin2bn(d->q.p, (int)d->q.len, NULL);
+	BIGNUM *g = BN_bin2bn(d->g.p, (int)d->g.len, NULL), *e = BN_new(), *r = BN_new(), *s = BN_new();
+	BIGNUM *xs = soft_bn_secret_new(), *k = soft_bn_secret_new(), *kq = soft_bn_secret_new();
+	struct soft_order ord = {0};
+	fhsm_err err = FHSM_ERR_NOMEM;
+	if (!ctx || !mont_p || !p || !q || !g || !e || !r || !s || !xs || !k || !kq || !BN_bin2bn(x, (int)x_len, xs))
+		goto out;
+	/* The domain: p odd, 1 < g < p, q prime-sized and no longer than p (the
+	 * parameters' primality is their creator's: C_GenerateKey checks nothing more). */
+	err = FHSM_ERR_ARGS;
+	if (!BN_is_odd(p) || BN_cmp(q, p) >= 0 || BN_is_zero(g) || BN_is_one(g) || BN_cmp(g, p) >= 0 ||
+	    (err = soft_order_init(&ord, q, ctx)) != FHSM_OK)
+		goto out;
+	err = FHSM_ERR_ARGS;
+	if (BN_is_zero(xs) || BN_cmp(xs, q) >= 0)
+		goto out;
+	err = FHSM_ERR_PROVIDER;
+	if (!BN_MONT_CTX_set(mont_p, p, ctx))
+		goto out;
+	/* FIPS 186-4 4.6: the leftmost min(N, outlen) bits of the hash */
+	err = soft_bn_hash_to_e(&ord, hash, hash_len, e, ctx);
+	while (!err) {
+		if ((err = soft_bn_random(&ord, k)))
+			break;
+		/* g^(k+q) or g^(k+2q) (g has order q): an exponent of fixed length, |q| + 1
+		 * bits, whose word count (what the exponentiation's time follows) never
+		 * gives away a short k. */
+		if (!BN_add(kq, k, q) || (BN_num_bits(kq) <= (int)ord.bits && !BN_add(kq, kq, q)) ||
+		    !BN_mod_exp_mont_consttime(r, g, kq, p, ctx, mont_p) || !BN_nnmod(r, r, q, ctx)) {
+			err = FHSM_ERR_PROVIDER;
+			break;
+		}
+		if (!BN_is_zero(r) && !(err = soft_bn_sign_s(&ord, s, e, xs, r, k, ctx)) && !BN_is_zero(s))
+			break;
 	}
-	/* LibTomCrypt takes the leftmost min(|q|, |hash|) bytes, as FIPS 186-4 does. */
-	err = dsa_sign_hash_raw(hash, hash_len, r, s, NULL, sprng(), &k) == CRYPT_OK ? FHSM_OK : FHSM_ERR_PROVIDER;
-	if (err == FHSM_OK)
-		err = to_bytes(r, qn, &rb);
-	if (err == FHSM_OK)
-		err = to_bytes(s, qn, &sb);
-	if (err == FHSM_OK) {
-		memcpy(sig, rb.p, qn);
-		memcpy(sig + qn, sb.p, qn);
+	if (!err && (BN_bn2binpad(r, sig, (int)qn) != (int)qn || BN_bn2binpad(s, sig + qn, (int)qn) != (int)qn))
+		err = FHSM_ERR_PROVIDER;
+	if (!err)
 		*sig_len = 2 * qn;
-	}
-	fhsm_bytes_free(&rb);
-	fhsm_bytes_free(&sb);
-	mp_clear_multi(r, s, NULL);
-	dsa_free(&k);
+out:
+	soft_order_clear(&ord);
+	BN_clear_free(xs);
+	BN_clear_free(k);
+	BN_clear_free(kq);
+	BN_free(p);
+	BN_free(q);
+	BN_free(g);
+	BN_free(e);
+	BN_free(r);
+	BN_free(s);
+	BN_MONT_CTX_free(mont_p);
+	BN_CTX_free(ctx); /* clears the numbers it lent */
 	return err;
 }
 

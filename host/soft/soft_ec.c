@@ -12,8 +12,9 @@
  * with the same routines.
  *
  * ECDSA itself stays written here (not ECDSA_do_sign, deprecated with EC_KEY in
- * OpenSSL 3): nonces uniform in [1, n-1] by rejection from fhsm_random, the hash
- * truncated per FIPS 186-4, the nonce inverted by Fermat's little theorem with
+ * OpenSSL 3), on the arithmetic mod the order that DSA shares (soft_bn.c): nonces
+ * uniform in [1, n-1] by rejection from fhsm_random, the hash truncated per FIPS
+ * 186-4, the nonce inverted by Fermat's little theorem with
  * BN_mod_exp_mont_consttime after blinding it by a random factor, and the
  * private scalar only ever multiplied in fixed-width Montgomery form. */
 #include <openssl/bn.h>
@@ -22,14 +23,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "soft_bn.h"
 #include "soft_pk.h"
 
 struct curve {
 	EC_GROUP *g;
-	const BIGNUM *n;     /* the group order (prime; cofactor 1 on these curves) */
-	BIGNUM *n_minus_2;   /* Fermat's exponent for inverses mod n */
-	BN_MONT_CTX *mont_n; /* Montgomery arithmetic mod n, for the secret products */
-	size_t bytes, order_bits;
+	const BIGNUM *n;       /* the group order (prime; cofactor 1 on these curves) */
+	struct soft_order ord; /* arithmetic mod n */
+	size_t bytes;
 };
 
 static struct curve curves[3];
@@ -46,12 +47,9 @@ static void ec_setup(void)
 	for (int c = 0; c < 3 && ok; c++) {
 		struct curve *cv = &curves[c];
 		ok = (cv->g = EC_GROUP_new_by_curve_name(nids[c])) && (cv->n = EC_GROUP_get0_order(cv->g)) &&
-		     (cv->n_minus_2 = BN_dup(cv->n)) && BN_sub_word(cv->n_minus_2, 2) &&
-		     (cv->mont_n = BN_MONT_CTX_new()) && BN_MONT_CTX_set(cv->mont_n, cv->n, ctx);
-		if (ok) {
+		     soft_order_init(&cv->ord, cv->n, ctx) == FHSM_OK;
+		if (ok)
 			cv->bytes = (EC_GROUP_get_degree(cv->g) + 7) / 8;
-			cv->order_bits = (size_t)BN_num_bits(cv->n);
-		}
 	}
 	BN_CTX_free(ctx);
 	ec_ready = ok; /* the groups live for the process; nothing secret in them */
@@ -71,53 +69,15 @@ size_t fhsm_ec_scalar_bytes(fhsm_ec_curve c)
 	return (unsigned)c <= FHSM_EC_P521 ? sizes[c] : 0;
 }
 
-/* A fresh number for a secret: constant-time flag set, freed with BN_clear_free. */
-static BIGNUM *secret_new(void)
-{
-	BIGNUM *x = BN_new();
-	if (x)
-		BN_set_flags(x, BN_FLG_CONSTTIME);
-	return x;
-}
-
 /* Reads a private scalar into *d (a new number, which the caller frees whatever
  * the result); FHSM_ERR_ARGS unless 1 <= d < n and it has at most cv->bytes bytes. */
 static fhsm_err scalar_read(const struct curve *cv, const uint8_t *priv, size_t len, BIGNUM **d)
 {
 	if (!priv || len == 0 || len > cv->bytes)
 		return FHSM_ERR_ARGS;
-	if (!(*d = secret_new()) || !BN_bin2bn(priv, (int)len, *d))
+	if (!(*d = soft_bn_secret_new()) || !BN_bin2bn(priv, (int)len, *d))
 		return FHSM_ERR_NOMEM;
 	return BN_is_zero(*d) || BN_cmp(*d, cv->n) >= 0 ? FHSM_ERR_ARGS : FHSM_OK;
-}
-
-/* Uniform in [1, n-1]: order_bits random bits, rejected until in range. */
-static fhsm_err scalar_random(const struct curve *cv, BIGNUM *k)
-{
-	uint8_t buf[FHSM_EC_MAX_SCALAR];
-	size_t len = (cv->order_bits + 7) / 8;
-	fhsm_err err = FHSM_OK;
-	unsigned extra = (unsigned)(8 * len - cv->order_bits);
-	for (;;) {
-		if ((err = fhsm_random(buf, len)) != FHSM_OK)
-			break;
-		buf[0] &= (uint8_t)(0xff >> extra);
-		if (!BN_bin2bn(buf, (int)len, k)) {
-			err = FHSM_ERR_NOMEM;
-			break;
-		}
-		if (!BN_is_zero(k) && BN_cmp(k, cv->n) < 0)
-			break;
-	}
-	fhsm_wipe(buf, sizeof buf);
-	return err;
-}
-
-/* r = a * b mod n for a, b in [0, n): a into Montgomery form, then one Montgomery
- * product (a R * b / R), both fixed-width. */
-static bool mul_mod_n(const struct curve *cv, BIGNUM *r, const BIGNUM *a, const BIGNUM *b, BN_CTX *ctx)
-{
-	return BN_to_montgomery(r, a, cv->mont_n, ctx) && BN_mod_mul_montgomery(r, r, b, cv->mont_n, ctx);
 }
 
 static fhsm_err point_write(const struct curve *cv, const EC_POINT *P, uint8_t *out, size_t *out_len, BN_CTX *ctx)
@@ -148,7 +108,7 @@ static fhsm_err point_read(const struct curve *cv, const uint8_t *in, size_t len
 struct ec_work {
 	BN_CTX *ctx;
 	EC_POINT *P, *R;
-	BIGNUM *d, *k, *b, *t, *u; /* secrets (d, when an operation reads it) */
+	BIGNUM *d, *k, *t, *u; /* secrets (d, when an operation reads it) */
 	BIGNUM *e, *r, *s;         /* public: the hash, the signature */
 };
 
@@ -156,7 +116,7 @@ static fhsm_err work_new(const struct curve *cv, struct ec_work *w)
 {
 	memset(w, 0, sizeof *w);
 	if ((w->ctx = BN_CTX_new()) && (w->P = EC_POINT_new(cv->g)) && (w->R = EC_POINT_new(cv->g)) &&
-	    (w->k = secret_new()) && (w->b = secret_new()) && (w->t = secret_new()) && (w->u = secret_new()) &&
+	    (w->k = soft_bn_secret_new()) && (w->t = soft_bn_secret_new()) && (w->u = soft_bn_secret_new()) &&
 	    (w->e = BN_new()) && (w->r = BN_new()) && (w->s = BN_new()))
 		return FHSM_OK;
 	return FHSM_ERR_NOMEM;
@@ -166,7 +126,6 @@ static void work_free(struct ec_work *w)
 {
 	BN_clear_free(w->d);
 	BN_clear_free(w->k);
-	BN_clear_free(w->b);
 	BN_clear_free(w->t);
 	BN_clear_free(w->u);
 	BN_free(w->e);
@@ -209,10 +168,10 @@ fhsm_err fhsm_ec_generate(fhsm_ec_curve c, uint8_t *priv, uint8_t *point, size_t
 	}
 	struct ec_work w;
 	fhsm_err err = work_new(cv, &w);
-	if (!err && !(w.d = secret_new()))
+	if (!err && !(w.d = soft_bn_secret_new()))
 		err = FHSM_ERR_NOMEM;
 	if (!err)
-		err = scalar_random(cv, w.d);
+		err = soft_bn_random(&cv->ord, w.d);
 	if (!err)
 		err = public_of(cv, &w, point, point_len);
 	if (!err && BN_bn2binpad(w.d, priv, (int)cv->bytes) != (int)cv->bytes)
@@ -237,19 +196,6 @@ fhsm_err fhsm_ec_public_from_private(fhsm_ec_curve c, const uint8_t *priv, size_
 	return err;
 }
 
-/* e = the leftmost order_bits bits of the hash (FIPS 186-4 6.4), reduced mod n. */
-static fhsm_err hash_to_e(const struct curve *cv, const uint8_t *hash, size_t len, BIGNUM *e, BN_CTX *ctx)
-{
-	size_t take = len;
-	if (take * 8 > cv->order_bits)
-		take = (cv->order_bits + 7) / 8;
-	if (!BN_bin2bn(hash, (int)take, e))
-		return FHSM_ERR_NOMEM;
-	if (take * 8 > cv->order_bits && !BN_rshift(e, e, (int)(take * 8 - cv->order_bits)))
-		return FHSM_ERR_PROVIDER;
-	return BN_nnmod(e, e, cv->n, ctx) ? FHSM_OK : FHSM_ERR_PROVIDER;
-}
-
 fhsm_err fhsm_ecdsa_sign(fhsm_ec_curve c, const uint8_t *priv, size_t priv_len, const uint8_t *hash,
 			 size_t hash_len, uint8_t *sig, size_t *sig_len)
 {
@@ -266,32 +212,17 @@ fhsm_err fhsm_ecdsa_sign(fhsm_ec_curve c, const uint8_t *priv, size_t priv_len, 
 		err = scalar_read(cv, priv, priv_len, &w.d);
 	BIGNUM *e = w.e, *r = w.r, *s = w.s;
 	if (!err)
-		err = hash_to_e(cv, hash, hash_len, e, w.ctx);
+		err = soft_bn_hash_to_e(&cv->ord, hash, hash_len, e, w.ctx);
 	while (!err) {
-		/* r = x(k G) mod n */
-		if ((err = scalar_random(cv, w.k)))
+		/* r = x(k G) mod n, s = (e + d r) / k */
+		if ((err = soft_bn_random(&cv->ord, w.k)))
 			break;
 		if (!EC_POINT_mul(cv->g, w.R, w.k, NULL, NULL, w.ctx) ||
 		    !EC_POINT_get_affine_coordinates(cv->g, w.R, r, NULL, w.ctx) || !BN_nnmod(r, r, cv->n, w.ctx)) {
 			err = FHSM_ERR_PROVIDER;
 			break;
 		}
-		if (BN_is_zero(r))
-			continue;
-		/* 1/k = b / (k b) = b (k b)^(n-2) with a random b: the exponentiation never
-		 * sees k alone, and is constant time anyway. */
-		if ((err = scalar_random(cv, w.b)))
-			break;
-		if (!mul_mod_n(cv, w.t, w.k, w.b, w.ctx) ||
-		    !BN_mod_exp_mont_consttime(w.u, w.t, cv->n_minus_2, cv->n, w.ctx, cv->mont_n) ||
-		    !mul_mod_n(cv, w.k, w.u, w.b, w.ctx) ||	/* k := 1/k */
-		    !mul_mod_n(cv, w.t, w.d, r, w.ctx) ||	/* t = d r */
-		    !BN_mod_add_quick(w.t, w.t, e, cv->n) ||	/* t = e + d r */
-		    !mul_mod_n(cv, s, w.t, w.k, w.ctx)) {	/* s = (e + d r) / k */
-			err = FHSM_ERR_PROVIDER;
-			break;
-		}
-		if (!BN_is_zero(s))
+		if (!BN_is_zero(r) && !(err = soft_bn_sign_s(&cv->ord, s, e, w.d, r, w.k, w.ctx)) && !BN_is_zero(s))
 			break;
 	}
 	if (!err && (BN_bn2binpad(r, sig, (int)cv->bytes) != (int)cv->bytes ||
@@ -313,7 +244,7 @@ fhsm_err fhsm_ecdsa_verify(fhsm_ec_curve c, const uint8_t *point, size_t point_l
 	fhsm_err err = work_new(cv, &w);
 	BIGNUM *e = w.e, *r = w.r, *s = w.s;
 	if (!err && !(err = point_read(cv, point, point_len, w.P, w.ctx)))
-		err = hash_to_e(cv, hash, hash_len, e, w.ctx);
+		err = soft_bn_hash_to_e(&cv->ord, hash, hash_len, e, w.ctx);
 	if (err)
 		goto out;
 	err = FHSM_ERR_AUTH;

@@ -772,6 +772,53 @@ TEST_F(HostPk, EcdsaBothWaysWithOpenssl)
 // A hash longer than the order (66 bytes on P-521) is cut to its leftmost 521 bits:
 // that number is a 64-byte X when the input is X shifted left by 7, which openssl
 // (refusing inputs over 64 bytes) can check.
+// DSA both ways with openssl, on its 1024/160 and 2048/256 keys: a SHA-256 digest
+// is truncated to q's 160 bits on the first (FIPS 186-4 4.6).
+TEST_F(HostPk, DsaBothWaysWithOpenssl)
+{
+	for (auto bits : {std::make_pair(1024, 160), std::make_pair(2048, 256)}) {
+		ASSERT_EQ(sh("openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:" +
+			     std::to_string(bits.first) + " -pkeyopt dsa_paramgen_q_bits:" + std::to_string(bits.second) +
+			     " -out dsap.pem 2>/dev/null && openssl genpkey -paramfile dsap.pem -out dsa.pem && "
+			     "openssl pkey -in dsa.pem -pubout -out dsa.pub && openssl dsa -in dsa.pem -outform DER -out dsa.der"),
+			  0);
+		// DSAPrivateKey: version, p, q, g, y, x
+		auto f = der_children(der_children(get("dsa.der"))[0].body);
+		ASSERT_EQ(f.size(), 6u);
+		B p = strip0(f[1].body), q = strip0(f[2].body), g = strip0(f[3].body), y = strip0(f[4].body),
+		  x = strip0(f[5].body);
+		struct fhsm_ff_params d = {{u8(p), p.size()}, {u8(q), q.size()}, {u8(g), g.size()}};
+		size_t qn = q.size();
+		for (int i = 0; i < 4; i++) {
+			B dg = digest(FHSM_HASH_SHA256, rnd(33));
+			put("d", dg);
+			B sig(2 * qn, 0);
+			size_t slen = sig.size();
+			ASSERT_EQ(fhsm_dsa_sign(&d, u8(x), x.size(), u8(dg), dg.size(), u8(sig), &slen), FHSM_OK);
+			ASSERT_EQ(slen, 2 * qn);
+			put("sig.der", ec_sig_der(sig));
+			EXPECT_EQ(sh("openssl pkeyutl -verify -pubin -inkey dsa.pub -in d -sigfile sig.der"), 0)
+				<< bits.first << "/" << bits.second;
+			EXPECT_EQ(fhsm_dsa_verify(&d, u8(y), y.size(), u8(dg), dg.size(), u8(sig), sig.size()), FHSM_OK);
+			ASSERT_EQ(sh("openssl pkeyutl -sign -inkey dsa.pem -in d -out theirs.der"), 0);
+			auto rs = der_children(der_children(get("theirs.der"))[0].body);
+			B theirs = leftpad(rs[0].body, qn) + leftpad(rs[1].body, qn);
+			EXPECT_EQ(fhsm_dsa_verify(&d, u8(y), y.size(), u8(dg), dg.size(), u8(theirs), theirs.size()), FHSM_OK);
+			theirs[qn - 1] ^= 1;
+			EXPECT_EQ(fhsm_dsa_verify(&d, u8(y), y.size(), u8(dg), dg.size(), u8(theirs), theirs.size()),
+				  FHSM_ERR_AUTH);
+		}
+		// Private values 0 and q are not keys; a short buffer says how long.
+		B dg(32, 1), sig(2 * qn, 0), zero(qn, 0);
+		size_t slen = sig.size();
+		EXPECT_EQ(fhsm_dsa_sign(&d, u8(zero), zero.size(), u8(dg), dg.size(), u8(sig), &slen), FHSM_ERR_ARGS);
+		EXPECT_EQ(fhsm_dsa_sign(&d, u8(q), q.size(), u8(dg), dg.size(), u8(sig), &slen), FHSM_ERR_ARGS);
+		slen = 2 * qn - 1;
+		EXPECT_EQ(fhsm_dsa_sign(&d, u8(x), x.size(), u8(dg), dg.size(), u8(sig), &slen), FHSM_ERR_BUFFER);
+		EXPECT_EQ(slen, 2 * qn);
+	}
+}
+
 TEST_F(HostPk, EcdsaTruncatesLongHashesOnP521)
 {
 	ASSERT_EQ(sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out ec.pem && "
