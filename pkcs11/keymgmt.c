@@ -71,10 +71,11 @@ P11_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMec
 	if (rv != CKR_OK)
 		goto out;
 	if (m->cls == MC_PARAMGEN) {
-		rv = p11_pk_paramgen(m, &a);
-		if (rv == CKR_OK)
-			rv = p11_object_create(s, a, phKey);
-		a = NULL;
+		rv = p11_pk_paramgen(m, &a); /* on failure `a` stays ours to free */
+		if (rv == CKR_OK) {
+			rv = p11_object_create(s, a, phKey); /* takes `a` */
+			a = NULL;
+		}
 		goto out;
 	}
 
