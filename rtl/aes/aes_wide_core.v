@@ -7,8 +7,8 @@
 //   * aes_wide_round: 16 round-table ROMs (one per state byte, 16 DP16KD) and
 //     the XOR network; the ROMs' address registers are the state, so a round
 //     is ROM -> XOR -> ROM and takes one cycle.
-//   * Round keys are expanded once per key, a word every 2 cycles (SubWord
-//     through four of the ROMs), into two sets of four 16x32 RAMs, one per
+//   * Round keys are expanded once per key, a word per cycle (3 cycles for
+//     the words that need SubWord, which goes through four of the ROMs), into two sets of four 16x32 RAMs, one per
 //     column (distributed RAM on ECP5): the encryption keys rk[j] at address
 //     j, and the decryption keys of the equivalent inverse cipher (FIPS-197
 //     5.3.5) at address Nr-j, i.e. dk[r] = InvMixColumns(rk[Nr-r]) for
@@ -34,7 +34,8 @@
 //   block: Nr + 2 from the in handshake to out_valid_o (handshake, load, Nr
 //          rounds), and a stream with out_ready_i held high takes a new block
 //          every Nr + 2 cycles: 12 (AES-128), 14 (AES-192), 16 (AES-256).
-//   key:   1 + Nk + 2*(4*(Nr+1) - Nk) + 2 = 87 / 101 / 115 cycles.
+//   key:   3 + 4*(Nr+1) + 2*Ns = 67 / 71 / 89 cycles (Ns = 10 / 8 / 13
+//          words with SubWord).
 //
 // Interface: exactly aes_core's (see rtl/aes/aes_core.v): key_* (key_i
 // [255:0], AES-128 uses [255:128], AES-192 [255:64]; key_ready_o in the last
@@ -92,7 +93,8 @@ module aes_wide_core (
   reg  [5:0]   ki_q;        // word index i
   reg  [2:0]   km_q;        // i mod Nk
   reg          k_rot, k_sub;  // i mod Nk == 0 / SubWord only (Nk = 8, i mod 8 == 4)
-  reg          ksub_q;      // 0: S-box lookup issued, 1: word computed
+  reg  [1:0]   kph_q;       // SubWord: 0 lookup issued, 1 S-box output registered, 2 word computed
+  reg  [31:0]  sub_q;
   reg  [7:0]   rcon_q;
   reg          kw_q;        // second drain cycle
   // round-key write pipeline: stage 1 writes the encryption set, stage 2
@@ -103,7 +105,7 @@ module aes_wide_core (
   reg          wj0_q, wjn_q;  // stage 1 holds a word of rk[0] / rk[Nr]
   reg  [3:0]   wa2_q;       // Nr - round
   reg  [1:0]   wc2_q;       // column
-  reg  [7:0]   cyc_q;       // cycles_o (at most 115)
+  reg  [7:0]   cyc_q;       // cycles_o (at most 89)
 
   // ---- GF(2^8) helpers (as in aes_core) ---------------------------------------
   function [7:0] xt;  // multiply by x
@@ -185,10 +187,12 @@ module aes_wide_core (
 
   // ---- key expansion ----------------------------------------------------------------
   wire [31:0] key_word = key_i[255 - 32*ki_q[2:0] -: 32];
-  wire [31:0] k_temp   = k_rot ? ({sub[23:0], sub[31:24]} ^ {rcon_q, 24'd0}) : (k_sub ? sub : win_q[31:0]);
+  wire [31:0] k_temp   = k_rot ? ({sub_q[23:0], sub_q[31:24]} ^ {rcon_q, 24'd0}) : (k_sub ? sub_q : win_q[31:0]);
   wire [31:0] k_old    = nk_q[3] ? win_q[255:224] : nk_q[1] ? win_q[191:160] : win_q[127:96];  // w[i-Nk]
   wire [31:0] k_new    = k_old ^ k_temp;
-  wire        kshift   = st_q[S_KEYLD] || (st_q[S_KEYX] && ksub_q);
+  // a word is computed in 1 cycle, or 3 if it needs SubWord (i mod Nk == 0,
+  // and i mod 8 == 4 for Nk = 8): that depends on the key size only
+  wire        kshift   = st_q[S_KEYLD] || (st_q[S_KEYX] && (kph_q == 2'd2 || !(k_rot || k_sub)));
   wire [31:0] kword    = st_q[S_KEYLD] ? key_word : k_new;
   wire [2:0]  km_next  = (km_q == nk_q[2:0] - 3'd1) ? 3'd0 : km_q + 3'd1;
 
@@ -198,7 +202,7 @@ module aes_wide_core (
   wire cfg_fire = cfg_valid_i && st_q[S_IDLE];
   wire key_go   = st_q[S_IDLE] && key_valid_i;
   wire key_last = st_q[S_KEYLD] && (ki_q[2:0] == nk_q[2:0] - 3'd1);
-  wire kx_end   = st_q[S_KEYX] && ksub_q && (ki_q == kend_q);
+  wire kx_end   = st_q[S_KEYX] && kshift && (ki_q == kend_q);
 
   wire [6:0] st_nx;
   assign st_nx[S_IDLE]  = (((st_q[S_IDLE] && !key_go) || (st_q[S_OUT] && out_ready_i)) && !in_fire) ||
@@ -230,7 +234,7 @@ module aes_wide_core (
       km_q    <= 3'd0;
       k_rot   <= 1'b1;
       k_sub   <= 1'b1;
-      ksub_q  <= 1'b0;
+      kph_q   <= 2'd0;
       rcon_q  <= 8'h01;
       kw_q    <= 1'b0;
       we1_q   <= 1'b0;
@@ -258,12 +262,12 @@ module aes_wide_core (
         km_q   <= 3'd0;
         k_rot  <= 1'b1;
         k_sub  <= 1'b1;
-        ksub_q <= 1'b0;
+        kph_q  <= 2'd0;
         rcon_q <= 8'h01;
       end
       if (st_q[S_KEYX]) begin
-        ksub_q <= ~ksub_q;
-        if (ksub_q) begin
+        kph_q <= kshift ? 2'd0 : kph_q + 2'd1;
+        if (kshift) begin
           km_q  <= km_next;
           k_rot <= (km_next == 3'd0);
           k_sub <= (km_next == 3'd0) || (nk_q[3] && km_next == 3'd4);
@@ -305,6 +309,7 @@ module aes_wide_core (
   wire [127:0] mask  = ctr_q ? xo_q : cbcd_q ? iv_q : 128'd0;
   always @(posedge clk) begin
     if (kshift) win_q <= {win_q[223:0], kword};
+    sub_q <= sub;
     // round-key writes: stage 1 (encryption set, whitening keys), stage 2
     // (decryption set at Nr - j, InvMixColumns except for j = 0 and j = Nr)
     wi1_q <= ki_q;
