@@ -84,7 +84,6 @@ module aes_wide_core (
   reg          rlast_q;     // r_q == Nr
   reg  [3:0]   ra_q;        // round-key RAM read address while running
   reg          gate_q;      // datapath addresses = rkl_q alone (not running)
-  reg          tsel_q;      // inverse tables (decrypting, not in key expansion)
   reg  [127:0] rkl_q;       // the datapath's key input (see aes_wide_round)
   reg  [127:0] white_q;     // whitening key of the current direction
   reg  [127:0] ewhite_q, dwhite_q;  // rk[0], rk[Nr]
@@ -138,24 +137,11 @@ module aes_wide_core (
     end
   endfunction
 
-  // state layout -> lane layout: lane (c, i) = byte (c+i, i) (ShiftRows) or
-  // (c-i, i) (InvShiftRows)
-  function [127:0] lanes;
-    input [127:0] s;
-    input         inv;
-    integer c, i;
-    begin
-      for (c = 0; c < 4; c = c + 1)
-        for (i = 0; i < 4; i = i + 1)
-          lanes[127 - 32*c - 8*i -: 8] = s[127 - 32*((inv ? c + 4 - i : c + i) % 4) - 8*i -: 8];
-    end
-  endfunction
-
   // ---- datapath -----------------------------------------------------------------
   wire [127:0] fin;
   wire [31:0]  sub;
   aes_wide_round u_round (
-    .clk(clk), .tsel_i(tsel_q), .inv_i(dec_q), .gate_i(gate_q), .key_i(rkl_q),
+    .clk(clk), .inv_i(dec_q), .gate_i(gate_q), .key_i(rkl_q),
     .fin_o(fin), .sub_o(sub));
 
   // ---- round-key RAMs -------------------------------------------------------------
@@ -229,7 +215,6 @@ module aes_wide_core (
       rlast_q <= 1'b0;
       ra_q    <= 4'd3;
       gate_q  <= 1'b1;
-      tsel_q  <= 1'b0;
       ki_q    <= 6'd0;
       km_q    <= 3'd0;
       k_rot   <= 1'b1;
@@ -289,7 +274,6 @@ module aes_wide_core (
       end
       ra_q   <= st_q[S_LOAD] ? 4'd3 : ra_q + 4'd1;
       gate_q <= !st_nx[S_RUN];
-      tsel_q <= dec_q && !st_nx[S_KEYLD] && !st_nx[S_KEYX];
       // in_ready_o's state terms, registered: no block in the cycle after
       // cfg or a key expansion (the whitening key register follows dec_q
       // and the RAMs a cycle later)
@@ -323,8 +307,8 @@ module aes_wide_core (
     // datapath key: the whitened block while idle / holding an output, the
     // round keys while running (the last one unshifted, with the output
     // mask), the newest key word (column 0) in key expansion
-    if (st_q[S_IDLE] || st_q[S_OUT])       rkl_q <= lanes(x_in ^ white_q, dec_q);
-    else if (st_q[S_LOAD] || st_q[S_RUN])  rkl_q <= rpre_q ? (rd ^ mask) : lanes(rd, dec_q);
+    if (st_q[S_IDLE] || st_q[S_OUT])       rkl_q <= x_in ^ white_q;
+    else if (st_q[S_LOAD] || st_q[S_RUN])  rkl_q <= rpre_q ? (rd ^ mask) : rd;
     else if (kshift)                        rkl_q[127:96] <= kword;
     if (in_fire) xo_q <= in_data_i;
     // chaining: CTR increments in the load cycle, CBC takes the ciphertext

@@ -1,63 +1,107 @@
 `default_nettype none
-// One AES round per cycle (datapath of aes_wide_core): 16 round-table ROMs
-// (aes_tbox_rom, 512x32, one DP16KD each on ECP5), one per state byte, and
-// the XOR network behind them.
+// One AES round per cycle (datapath of aes_wide_core), in logic: the state
+// register, 16 S-boxes and 16 inverse S-boxes (aes_sbox, LUTs), ShiftRows,
+// MixColumns / InvMixColumns and the round-key XOR.
 //
-// Lane p = 4*c + i (column c, row i; state byte p in FIPS order, bits
-// 127-8p..120-8p) looks up the byte that ShiftRows (encrypt) or InvShiftRows
-// (decrypt) moves to column c, row i: its table entry, rotated by i bytes, is
-// that byte's whole (Inv)MixColumns contribution to column c. So
-//   x (column c) = T(lane 4c) ^ T(lane 4c+1)>>>8 ^ T(lane 4c+2)>>>16 ^ T(lane 4c+3)>>>24
-// is MixColumns(SubBytes(ShiftRows(state))) (or the inverse) for all four
-// columns at once, and the next addresses are the round output shifted again:
-//   addr(lane (c,i)) = x(column c+i / c-i, row i) ^ key_i(lane (c,i)).
-// The round key comes in lane layout (already ShiftRows'd by the core, in a
-// flip-flop), so the shift is only the mux on x in rows 1 and 3 (rows 0 and 2
-// are the same either way): ROM -> XOR4 -> (mux) XOR key -> ROM, two LUT
-// levels. gate_i (a flip-flop) zeroes x so that the addresses are key_i alone:
-// the whitened block in the load cycle, the key word in key expansion.
+//   encrypt: st <= MixColumns(ShiftRows(SubBytes(st))) ^ key_i
+//   decrypt: st <= InvMixColumns(InvShiftRows(InvSubBytes(st))) ^ key_i
+//            (the equivalent inverse cipher: the core supplies
+//            InvMixColumns'd round keys, FIPS-197 5.3.5)
+//   gate_i:  st <= key_i (the whitened block in the load cycle, the key word
+//            in key expansion)
+// Last round (no MixColumns): fin_o = (Inv)ShiftRows((Inv)SubBytes(st)) ^
+// key_i. sub_o: S-box of column 0 (SubWord in key expansion: the core puts
+// the key word there). inv_i and gate_i come from flip-flops; the path is
+// st -> S-box -> (Inv)MixColumns -> select, key XOR -> st.
 //
-// Last round (no MixColumns): fin_o = (Inv)SubBytes of every lane ^ key_i,
-// in state layout (the core presents that key unshifted): S[x] is byte 1 of
-// the forward entry, InvS[x] the XOR of the inverse entry's bytes.
-// sub_o: S-box of lanes 0..3 (column 0), for SubWord in key expansion (the
-// core then holds the key word in key_i[127:96] and tsel_i = 0).
+// Why not block RAM: a first version looked the T-boxes up in 16 DP16KD
+// (aes_tbox_rom), with the ROMs' address registers as the state; on ECP5
+// (speed grade 6) a DP16KD's clock-to-output alone is 5.8 ns and the 16
+// ROMs sit in EBR rows far apart, so ROM -> XOR -> ROM placed at 77-88 MHz.
+// In LUTs the S-box is an 8-input function next to its flip-flops.
 module aes_wide_round (
   input  wire         clk,
-  input  wire         tsel_i,   // table: 0 = forward (S, MixColumns), 1 = inverse
-  input  wire         inv_i,    // next addresses by InvShiftRows (decrypt)
-  input  wire         gate_i,   // 1: next addresses = key_i
+  input  wire         inv_i,
+  input  wire         gate_i,
   input  wire [127:0] key_i,
   output wire [127:0] fin_o,
   output wire [31:0]  sub_o
 );
-  wire [31:0]  tb [0:15];
-  wire [127:0] x;
+  function [7:0] xt;  // multiply by x
+    input [7:0] a;
+    begin
+      xt = {a[6:0], 1'b0} ^ (a[7] ? 8'h1b : 8'h00);
+    end
+  endfunction
+
+  function [31:0] mixcol;
+    input [31:0] c;
+    reg [7:0] a0, a1, a2, a3;
+    begin
+      a0 = c[31:24]; a1 = c[23:16]; a2 = c[15:8]; a3 = c[7:0];
+      mixcol = {xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3,
+                a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3,
+                a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3,
+                xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3)};
+    end
+  endfunction
+
+  // InvMixColumns: {0e,0b,0d,09} circulant; with x2 = 2a, x4 = 4a, x8 = 8a:
+  // 9a = x8^a, 11a = x8^x2^a, 13a = x8^x4^a, 14a = x8^x4^x2
+  function [31:0] invmixcol;
+    input [31:0] c;
+    reg [7:0] a [0:3];
+    reg [7:0] m9 [0:3];
+    reg [7:0] m11 [0:3];
+    reg [7:0] m13 [0:3];
+    reg [7:0] m14 [0:3];
+    reg [7:0] x2, x4, x8;
+    integer k;
+    begin
+      for (k = 0; k < 4; k = k + 1) begin
+        a[k]   = c[31 - 8*k -: 8];
+        x2     = xt(a[k]);
+        x4     = xt(x2);
+        x8     = xt(x4);
+        m9[k]  = x8 ^ a[k];
+        m11[k] = x8 ^ x2 ^ a[k];
+        m13[k] = x8 ^ x4 ^ a[k];
+        m14[k] = x8 ^ x4 ^ x2;
+      end
+      invmixcol = {m14[0] ^ m11[1] ^ m13[2] ^ m9[3],
+                   m9[0] ^ m14[1] ^ m11[2] ^ m13[3],
+                   m13[0] ^ m9[1] ^ m14[2] ^ m11[3],
+                   m11[0] ^ m13[1] ^ m9[2] ^ m14[3]};
+    end
+  endfunction
+
+  reg  [127:0] st_q;
   wire [127:0] sb, isb;
-  reg  [127:0] nxt;
+  reg  [127:0] sr, isr, mc, imc;
   genvar p;
   generate
-    for (p = 0; p < 16; p = p + 1) begin : g_lane
-      aes_tbox_rom u_tbox (.clk(clk), .addr_i({tsel_i, nxt[127 - 8*p -: 8]}), .data_o(tb[p]));
-      assign sb[127 - 8*p -: 8]  = tb[p][23:16];
-      assign isb[127 - 8*p -: 8] = tb[p][31:24] ^ tb[p][23:16] ^ tb[p][15:8] ^ tb[p][7:0];
-    end
-    for (p = 0; p < 4; p = p + 1) begin : g_col
-      assign x[127 - 32*p -: 32] = tb[4*p] ^ {tb[4*p+1][7:0], tb[4*p+1][31:8]} ^
-                                   {tb[4*p+2][15:0], tb[4*p+2][31:16]} ^
-                                   {tb[4*p+3][23:0], tb[4*p+3][31:24]};
+    for (p = 0; p < 16; p = p + 1) begin : g_sbox
+      aes_sbox u_sbox (.x_i(st_q[127 - 8*p -: 8]), .s_o(sb[127 - 8*p -: 8]), .si_o(isb[127 - 8*p -: 8]));
     end
   endgenerate
 
+  // (Inv)ShiftRows: byte (c, i) takes byte (c+i, i) / (c-i, i)
   integer c, i;
   always @(*) begin
-    for (c = 0; c < 4; c = c + 1)
-      for (i = 0; i < 4; i = i + 1)
-        nxt[127 - 32*c - 8*i -: 8] =
-          ({8{!gate_i}} & x[127 - 32*((inv_i ? c + 4 - i : c + i) % 4) - 8*i -: 8]) ^
-          key_i[127 - 32*c - 8*i -: 8];
+    for (c = 0; c < 4; c = c + 1) begin
+      for (i = 0; i < 4; i = i + 1) begin
+        sr[127 - 32*c - 8*i -: 8]  = sb[127 - 32*((c + i) % 4) - 8*i -: 8];
+        isr[127 - 32*c - 8*i -: 8] = isb[127 - 32*((c + 4 - i) % 4) - 8*i -: 8];
+      end
+    end
+    for (c = 0; c < 4; c = c + 1) begin
+      mc[127 - 32*c -: 32]  = mixcol(sr[127 - 32*c -: 32]);
+      imc[127 - 32*c -: 32] = invmixcol(isr[127 - 32*c -: 32]);
+    end
   end
 
-  assign fin_o = (tsel_i ? isb : sb) ^ key_i;
+  always @(posedge clk) st_q <= ({128{!gate_i}} & (inv_i ? imc : mc)) ^ key_i;
+
+  assign fin_o = (inv_i ? isr : sr) ^ key_i;
   assign sub_o = sb[127:96];
 endmodule

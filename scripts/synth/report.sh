@@ -39,9 +39,8 @@ core_info() {
     sha256) echo "synth_sha2|WORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     sha512) echo "synth_sha2|WORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
-    # a round per cycle (16 T-box ROMs): meant for ECP5 (16 DP16KD), too big
-    # for an UP5K's 30 EBR with its round-key RAMs
-    aes_wide) echo "synth_aes|WIDE=1|common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_wide_round.v aes/aes_wide_core.v|45|100" ;;
+    # a round per cycle (32 S-boxes in LUTs): meant for ECP5, larger than an UP5K
+    aes_wide) echo "synth_aes|WIDE=1|common/fhsm_ram.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v|45|100" ;;
     # MAXBITS=2048: the 4-bit window's table (17 slots) at 4096 bits needs
     # 40 EBR (W=16), more than an UP5K has
     modexp) echo "synth_modexp|MAXBITS=2048|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;
