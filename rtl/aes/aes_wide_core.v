@@ -4,29 +4,30 @@
 // SP 800-38A; 128/192/256-bit keys; key expansion on the core).
 //
 // Architecture:
-//   * aes_wide_round: 16 round-table ROMs (one per state byte, 16 DP16KD) and
-//     the XOR network; the ROMs' address registers are the state, so a round
-//     is ROM -> XOR -> ROM and takes one cycle.
+//   * aes_wide_round: the state register and a whole round in logic (32
+//     S-boxes in LUTs, ShiftRows, (Inv)MixColumns, the round-key XOR), so a
+//     round is one cycle and uses no block RAM (see aes_wide_round for why).
 //   * Round keys are expanded once per key, a word per cycle (3 cycles for
-//     the words that need SubWord, which goes through four of the ROMs), into two sets of four 16x32 RAMs, one per
-//     column (distributed RAM on ECP5): the encryption keys rk[j] at address
-//     j, and the decryption keys of the equivalent inverse cipher (FIPS-197
-//     5.3.5) at address Nr-j, i.e. dk[r] = InvMixColumns(rk[Nr-r]) for
-//     0 < r < Nr and rk[Nr-r] unchanged for r = 0, Nr. Both sets are written
-//     in the same cycle (the decryption set one pipeline stage later, through
-//     InvMixColumns), so decryption reads its keys in the same order as
-//     encryption and needs no extra pass.
+//     the words that need SubWord, which goes through the round's column-0
+//     S-boxes: the word enters the state, the S-box output is registered),
+//     into two sets of four 16x32 RAMs, one per column (distributed RAM on
+//     ECP5): the encryption keys rk[j] at address j, and the decryption keys
+//     of the equivalent inverse cipher (FIPS-197 5.3.5) at address Nr-j,
+//     i.e. dk[r] = InvMixColumns(rk[Nr-r]) for 0 < r < Nr and rk[Nr-r]
+//     unchanged for r = 0, Nr. Both sets are written in the same cycle (the
+//     decryption set one pipeline stage later, through InvMixColumns), so
+//     decryption reads its keys in the same order as encryption and needs
+//     no extra pass.
 //   * The round key reaches the datapath from a flip-flop (rkl_q), read from
-//     the RAMs two cycles ahead and already in lane layout (ShiftRows'd, see
-//     aes_wide_round), so the round's critical path has no key logic. The
-//     last round's key goes in unshifted and XORed with the output mask
-//     (CTR: the input block, CBC-decrypt: the IV), so the last round's output
-//     is the result. The whitening key (rk[0] / rk[Nr]) is a register.
+//     the RAMs two cycles ahead, so the round's critical path has no key
+//     logic. The last round's key goes in XORed with the output mask (CTR:
+//     the input block, CBC-decrypt: the IV), so the last round's output is
+//     the result. The whitening key (rk[0] / rk[Nr]) is a register.
 //   * Load: while idle or holding an output, rkl_q takes the block on the
 //     input port, chained (CBC-encrypt: ^ IV; CTR: the counter block instead)
 //     and whitened, every cycle; the handshake (in_fire, a late signal) only
 //     moves the state and captures the block for CTR / CBC-decrypt, so it
-//     drives no wide mux. In the load cycle the ROMs take rkl_q alone.
+//     drives no wide mux. In the load cycle the state takes rkl_q alone.
 //   * CTR: the counter block is incremented (128-bit, big-endian) in the
 //     load cycle; CBC: the chaining value is updated in the last round.
 //
