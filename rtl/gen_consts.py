@@ -8,6 +8,7 @@ definitions (no table is copied from anywhere):
   rtl/aes/aes_tbox_rom.v   AES round tables (FIPS-197 5.1.1, 5.1.3, 5.3.2, 5.3.3):
                            addr x      -> {02,01,01,03} * S[x]
                            addr 256+x  -> {0e,09,0d,0b} * InvS[x]
+  rtl/aes/aes_sbox.v       S[x] and InvS[x] as combinational logic (LUTs)
 
 Run:  python3 rtl/gen_consts.py   (from the repository root; rewrites the files)
 The RTL tests check every table indirectly against LibTomCrypt and NIST vectors.
@@ -124,6 +125,18 @@ def main():
         "maps to block RAM.", "maps to block RAM.\n"
         "// addr_i[8] = 0: {02,01,01,03}*S[x] (byte 1 is S[x]);\n"
         "// addr_i[8] = 1: {0e,09,0d,0b}*InvS[x] (the XOR of its bytes is InvS[x]).")
+    tbl = lambda v: "".join(f"{b:02x}" for b in reversed(v))  # entry x at bits 8x+7..8x
+    files["aes/aes_sbox.v"] = "".join([
+        HDR,
+        "// AES S-box and inverse S-box (FIPS-197 5.1.1, 5.3.2) as combinational\n",
+        "// logic: constant tables indexed by x (Yosys builds LUTs from them, no RAM).\n",
+        "module aes_sbox (\n  input  wire [7:0] x_i,\n  output wire [7:0] s_o,\n",
+        "  output wire [7:0] si_o\n);\n",
+        "  localparam [2047:0] SBOX = 2048'h", tbl(s), ";\n",
+        "  localparam [2047:0] INV_SBOX = 2048'h", tbl(si), ";\n",
+        "  assign s_o  = SBOX[8*x_i +: 8];\n",
+        "  assign si_o = INV_SBOX[8*x_i +: 8];\n",
+        "endmodule\n"])
     for name, text in files.items():
         with open(os.path.join(ROOT, name), "w") as f:
             f.write(text)

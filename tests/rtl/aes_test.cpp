@@ -1,10 +1,13 @@
-// AES core (rtl/aes/aes_core.v): FIPS-197 Appendix C, SP 800-38A F.1/F.2/F.5
-// (ECB, CBC, CTR for 128/192/256-bit keys, both directions) and random
-// streams against LibTomCrypt. Every NIST vector is also checked against
-// LibTomCrypt, so a mistyped vector cannot pass silently.
+// AES cores (rtl/aes/aes_core.v: a column per cycle; rtl/aes/aes_wide_core.v:
+// a round per cycle): FIPS-197 Appendix C, SP 800-38A F.1/F.2/F.5 (ECB, CBC,
+// CTR for 128/192/256-bit keys, both directions) and random streams against
+// LibTomCrypt, the same typed tests for both cores (same ports). Every NIST
+// vector is also checked against LibTomCrypt, so a mistyped vector cannot
+// pass silently.
 #include <gtest/gtest.h>
 #include <tomcrypt.h>
 #include "Vaes.h"
+#include "Vaes_wide.h"
 #include "rtl_harness.h"
 
 using namespace fhsm_rtl;
@@ -14,9 +17,34 @@ namespace {
 
 enum Mode { ECB = 0, CBC = 1, CTR = 2 };
 
+// Per core: the fixed cycles of a block and of a key expansion (Nr = 10 / 12
+// / 14 rounds, Nk = 4 / 6 / 8 key words).
+struct ColumnCore {
+  using Model = Vaes;
+  static constexpr const char* kName = "aes_core";
+  static unsigned block(unsigned nr) { return 4 * nr + 3; }  // handshake, load, 4 per round, last column
+  static unsigned key(unsigned nr, unsigned nk) {
+    return nk + 2 * (4 * nr + 4 - nk) + 1 + 4 * (nr + 1) + 2;  // 131 / 153 / 175
+  }
+};
+struct WideCore {
+  using Model = Vaes_wide;
+  static constexpr const char* kName = "aes_wide_core";
+  static unsigned block(unsigned nr) { return nr + 2; }  // handshake, load, a round per cycle
+  static unsigned key(unsigned nr, unsigned nk) {
+    // a cycle per word, 2 more for each word with SubWord (i mod Nk == 0, and
+    // i mod 8 == 4 for Nk = 8), key_go and 2 to drain the round-key writes
+    unsigned nsub = 0;
+    for (unsigned i = nk; i < 4 * (nr + 1); ++i) nsub += i % nk == 0 || (nk == 8 && i % 8 == 4);
+    return 3 + 4 * (nr + 1) + 2 * nsub;  // 67 / 71 / 89
+  }
+};
+
+template <class Core>
 struct Aes {
-  Dut<Vaes> d;
-  Vaes* m = d.m.get();
+  using M = typename Core::Model;
+  Dut<M> d;
+  M* m = d.m.get();
   uint32_t last_key_cycles = 0;
   std::vector<uint32_t> block_cycles;
 
@@ -137,10 +165,19 @@ const char* kCtr38a[3] = {
     "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5"
     "2b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6"};
 
+template <class Core>
+class AesTest : public testing::Test {};
+using Cores = testing::Types<ColumnCore, WideCore>;
+struct CoreName {
+  template <class T>
+  static std::string GetName(int) { return T::kName; }
+};
+TYPED_TEST_SUITE(AesTest, Cores, CoreName);
+
 }  // namespace
 
-TEST(Aes, Fips197AppendixC) {
-  Aes a;
+TYPED_TEST(AesTest, Fips197AppendixC) {
+  Aes<TypeParam> a;
   const Bytes pt = hx("00112233445566778899aabbccddeeff");
   const char* ct[3] = {"69c4e0d86a7b0430d8cdb78070b4c55a", "dda97ca4864cdfe06eaf70a0ec0d7191",
                        "8ea2b7ca516745bfeafc49904b496089"};
@@ -156,8 +193,8 @@ TEST(Aes, Fips197AppendixC) {
   }
 }
 
-TEST(Aes, Sp80038aAllModesAllKeySizes) {
-  Aes a;
+TYPED_TEST(AesTest, Sp80038aAllModesAllKeySizes) {
+  Aes<TypeParam> a;
   const Bytes pt = hx(kPt38a);
   const Bytes iv = hx("000102030405060708090a0b0c0d0e0f");
   const Bytes ctr = hx("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
@@ -177,34 +214,36 @@ TEST(Aes, Sp80038aAllModesAllKeySizes) {
   }
 }
 
-// Fixed cycle counts: 4*Nr+3 per block back to back, whatever the data, and
-// key expansion depends on the key size only.
-TEST(Aes, ConstantCyclesPerBlock) {
-  Aes a;
+// Fixed cycle counts: Core::block(Nr) per block back to back (aes_core
+// 4*Nr+3, aes_wide_core Nr+2), whatever the key and data, and key expansion
+// depends on the key size only.
+TYPED_TEST(AesTest, ConstantCyclesPerBlock) {
+  Aes<TypeParam> a;
   std::mt19937_64 rng(3);
-  const unsigned nr[3] = {10, 12, 14}, kc[3] = {131, 153, 175};
+  const unsigned nr[3] = {10, 12, 14}, nk[3] = {4, 6, 8};
   for (int k = 0; k < 3; ++k) {
+    const unsigned bc = TypeParam::block(nr[k]);
     for (int rep = 0; rep < 3; ++rep) {
       a.key(random_bytes(rng, 16 + 8 * k));
-      EXPECT_EQ(a.last_key_cycles, kc[k]);
+      EXPECT_EQ(a.last_key_cycles, TypeParam::key(nr[k], nk[k]));
       for (int mode = 0; mode < 3; ++mode) {
         for (int dec = 0; dec < 2; ++dec) {
           a.cfg(static_cast<Mode>(mode), dec, random_bytes(rng, 16));
           uint64_t t0 = a.d.cycle;
           a.run(random_bytes(rng, 16 * 20));
           uint64_t t = a.d.cycle - t0;
-          for (uint32_t c : a.block_cycles) EXPECT_EQ(c, 4 * nr[k] + 3);
-          // 20 blocks streamed: (4*Nr+3) each, plus one cycle for the round-key
-          // RAMs to present the new whitening key after cfg, plus the handshake
-          EXPECT_EQ(t, 20 * (4 * nr[k] + 3) + 2);
+          for (uint32_t c : a.block_cycles) EXPECT_EQ(c, bc);
+          // 20 blocks streamed: bc each, plus one cycle for the whitening key
+          // to follow the new direction after cfg, plus the handshake
+          EXPECT_EQ(t, 20 * bc + 2);
         }
       }
     }
   }
 }
 
-TEST(Aes, Random1000StreamsVsLibTomCrypt) {
-  Aes a;
+TYPED_TEST(AesTest, Random1000StreamsVsLibTomCrypt) {
+  Aes<TypeParam> a;
   std::mt19937_64 rng(128);
   Bytes key;
   for (int i = 0; i < 1000; ++i) {

@@ -12,6 +12,7 @@ configs=(
   "sha2_wrap|-GWORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
 )
 [ -f aes/aes_core.v ] && configs+=("aes_core||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v")
+[ -f aes/aes_wide_core.v ] && configs+=("aes_wide_core||common/fhsm_ram.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v")
 [ -f modexp/modexp_core.v ] && configs+=("modexp_core||common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v"
   "modexp_core|-GW=32 -GMAXBITS=2048|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v")
 # fabric top: the default pool, a wider pool, a W=16 modexp, a build without AES
