@@ -4,9 +4,10 @@
 // SP 800-38A; 128/192/256-bit keys; key expansion on the core).
 //
 // Architecture:
-//   * aes_wide_round: the state register and a whole round in logic (32
-//     S-boxes in LUTs, ShiftRows, (Inv)MixColumns, the round-key XOR), so a
-//     round is one cycle and uses no block RAM (see aes_wide_round for why).
+//   * aes_wide_round: a state register per direction and a whole round in
+//     logic (32 S-boxes in LUTs, ShiftRows, (Inv)MixColumns, the round-key
+//     XOR), so a round is one cycle and uses no block RAM (see
+//     aes_wide_round for why).
 //   * Round keys are expanded once per key, a word per cycle (3 cycles for
 //     the words that need SubWord, which goes through the round's column-0
 //     S-boxes: the word enters the state, the S-box output is registered),
