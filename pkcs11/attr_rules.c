@@ -324,17 +324,21 @@ const struct p11_attr_rule *p11_attr_rule(CK_OBJECT_CLASS cls, CK_ULONG sub, CK_
 	return hit;
 }
 
+/* Every attribute type once, in the order it first appears, each with the rule
+ * p11_attr_rule gives it (the last table's): one pass, no lookup per row. */
 size_t p11_attr_rules(CK_OBJECT_CLASS cls, CK_ULONG sub, const struct p11_attr_rule **out, size_t max)
 {
 	struct table t[MAX_TABLES];
 	size_t nt = tables_for(cls, sub, t), n = 0;
 	for (size_t i = 0; i < nt; i++)
 		for (size_t j = 0; j < t[i].n; j++) {
-			const struct p11_attr_rule *r = p11_attr_rule(cls, sub, t[i].rows[j].type);
-			bool dup = false;
-			for (size_t k = 0; k < n && !dup; k++)
-				dup = out[k] == r;
-			if (!dup && n < max)
+			const struct p11_attr_rule *r = &t[i].rows[j];
+			size_t k = 0;
+			while (k < n && out[k]->type != r->type)
+				k++;
+			if (k < n)
+				out[k] = r; /* a later table overrides */
+			else if (n < max)
 				out[n++] = r;
 		}
 	return n;
