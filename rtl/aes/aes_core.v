@@ -114,37 +114,6 @@ module aes_core (
   // since it selects the datapath on the critical path
   reg  dec_eff;
 
-  // ---- GF(2^8) helpers -------------------------------------------------------
-  function [7:0] xt;  // multiply by x
-    input [7:0] a;
-    begin
-      xt = {a[6:0], 1'b0} ^ (a[7] ? 8'h1b : 8'h00);
-    end
-  endfunction
-
-  function [31:0] mixcol;
-    input [31:0] c;
-    reg [7:0] a0, a1, a2, a3;
-    begin
-      a0 = c[31:24]; a1 = c[23:16]; a2 = c[15:8]; a3 = c[7:0];
-      mixcol = {xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3,
-                a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3,
-                a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3,
-                xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3)};
-    end
-  endfunction
-
-  // InvMixColumns(c) == mixcol(inv_pre(c))
-  function [31:0] inv_pre;
-    input [31:0] c;
-    reg [7:0] u, v;
-    begin
-      u = xt(xt(c[31:24] ^ c[15:8]));
-      v = xt(xt(c[23:16] ^ c[7:0]));
-      inv_pre = c ^ {u, v, u, v};
-    end
-  endfunction
-
   function [7:0] byte_of;  // row i of column c of a 128-bit state
     input [127:0] s;
     input [1:0]   c;
@@ -201,6 +170,8 @@ module aes_core (
   reg  [5:0]  ti_q, t1_q, t2_q;  // InvMixColumns pass: read index, pipeline
   reg         t1v_q, t2v_q;
   reg  [31:0] kt_q;
+  wire [31:0] kt_imc;  // InvMixColumns of kt_q (aes_mix)
+  aes_mix #(.INV(1)) u_kt_imc (.col_i(kt_q), .col_o(kt_imc));
   // round-key RAM writes go through a register stage (off the control decode
   // path); no word is read back within 2 cycles of being written
   reg  [3:0]  rkw_en_q;
@@ -322,7 +293,7 @@ module aes_core (
       rk_we    = t2v_q;
       rk_wcopy = 1'b1;
       rk_waddr = t2_q;
-      rk_wdata = mixcol(inv_pre(kt_q));
+      rk_wdata = kt_imc;
     end else if (st_q[S_KEYX]) begin
       rk_we    = ksub_q;
     end
@@ -412,7 +383,7 @@ module aes_core (
             km_q  <= km_next;
             k_rot <= (km_next == 3'd0);
             k_sub <= (km_next == 3'd0) || (nk_q == 4'd8 && km_next == 3'd4);
-            if (k_rot) rcon_q <= xt(rcon_q);
+            if (k_rot) rcon_q <= {rcon_q[6:0], 1'b0} ^ (rcon_q[7] ? 8'h1b : 8'h00);  // x * rcon
             if (ki_q == ktm1_q) ti_q <= 6'd0;
           end
       end

@@ -108,36 +108,9 @@ module aes_wide_core (
   reg  [1:0]   wc2_q;       // column
   reg  [7:0]   cyc_q;       // cycles_o (at most 89)
 
-  // ---- GF(2^8) helpers (as in aes_core) ---------------------------------------
-  function [7:0] xt;  // multiply by x
-    input [7:0] a;
-    begin
-      xt = {a[6:0], 1'b0} ^ (a[7] ? 8'h1b : 8'h00);
-    end
-  endfunction
-
-  function [31:0] mixcol;
-    input [31:0] c;
-    reg [7:0] a0, a1, a2, a3;
-    begin
-      a0 = c[31:24]; a1 = c[23:16]; a2 = c[15:8]; a3 = c[7:0];
-      mixcol = {xt(a0) ^ xt(a1) ^ a1 ^ a2 ^ a3,
-                a0 ^ xt(a1) ^ xt(a2) ^ a2 ^ a3,
-                a0 ^ a1 ^ xt(a2) ^ xt(a3) ^ a3,
-                xt(a0) ^ a0 ^ a1 ^ a2 ^ xt(a3)};
-    end
-  endfunction
-
-  // InvMixColumns(c) == mixcol(inv_pre(c))
-  function [31:0] inv_pre;
-    input [31:0] c;
-    reg [7:0] u, v;
-    begin
-      u = xt(xt(c[31:24] ^ c[15:8]));
-      v = xt(xt(c[23:16] ^ c[7:0]));
-      inv_pre = c ^ {u, v, u, v};
-    end
-  endfunction
+  // ---- GF(2^8) -----------------------------------------------------------------
+  wire [31:0] wd1_imc;  // InvMixColumns of the round-key word in wd1_q
+  aes_mix #(.INV(1)) u_wd1_imc (.col_i(wd1_q), .col_o(wd1_imc));
 
   // ---- datapath -----------------------------------------------------------------
   wire [127:0] fin;
@@ -258,7 +231,7 @@ module aes_wide_core (
           km_q  <= km_next;
           k_rot <= (km_next == 3'd0);
           k_sub <= (km_next == 3'd0) || (nk_q[3] && km_next == 3'd4);
-          if (k_rot) rcon_q <= xt(rcon_q);
+          if (k_rot) rcon_q <= {rcon_q[6:0], 1'b0} ^ (rcon_q[7] ? 8'h1b : 8'h00);  // x * rcon
         end
       end
       kw_q  <= st_q[S_KEYW] && !kw_q;
@@ -304,7 +277,7 @@ module aes_wide_core (
     wc2_q <= wi1_q[1:0];
     wj0_q <= (ki_q[5:2] == 4'd0);
     wjn_q <= (ki_q[5:2] == nr_q);
-    wd2_q <= (wj0_q || wjn_q) ? wd1_q : mixcol(inv_pre(wd1_q));
+    wd2_q <= (wj0_q || wjn_q) ? wd1_q : wd1_imc;
     white_q <= dec_q ? dwhite_q : ewhite_q;
     // datapath key: the whitened block while idle / holding an output, the
     // round keys while running (the last one unshifted, with the output

@@ -44,7 +44,7 @@ esac
 out=${out:-${TMPDIR:-/tmp}/fhsm-board-$board}
 mkdir -p "$out"
 
-srcs="common/fhsm_ram.v common/fhsm_mul.v aes/aes_tbox_rom.v aes/aes_core.v
+srcs="common/fhsm_ram.v common/fhsm_mul.v aes/aes_mix.v aes/aes_tbox_rom.v aes/aes_core.v
   sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v modexp/modexp_core.v
   fabric/fabric_parser.v fabric/fabric_tx.v fabric/fabric_aes.v fabric/fabric_sha.v
   fabric/fabric_modexp.v fabric/fabric_top.v

@@ -39,10 +39,10 @@ core_info() {
   case "$1" in
     sha256) echo "synth_sha2|WORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
     sha512) echo "synth_sha2|WORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v|30|100" ;;
-    aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
+    aes)    echo "synth_aes||common/fhsm_ram.v aes/aes_mix.v aes/aes_tbox_rom.v aes/aes_core.v|45|100" ;;
     # a round per cycle (32 S-boxes in LUTs): meant for ECP5, larger than an UP5K;
     # abc9 maps its deep XOR/LUT8 cone better (one-state version: 8,240 LUT4, 90.6 MHz vs 9,912, 88.4)
-    aes_wide) echo "synth_aes|WIDE=1|common/fhsm_ram.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v|45|100|-abc9" ;;
+    aes_wide) echo "synth_aes|WIDE=1|common/fhsm_ram.v aes/aes_mix.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v|45|100|-abc9" ;;
     # MAXBITS=2048: the 4-bit window's table (17 slots) at 4096 bits needs
     # 40 EBR (W=16), more than an UP5K has
     modexp) echo "synth_modexp|MAXBITS=2048|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v|35|100" ;;

@@ -11,12 +11,12 @@ configs=(
   "sha2_wrap|-GWORD=32|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
   "sha2_wrap|-GWORD=64|common/fhsm_ram.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v sha2/sha2_wrap.v"
 )
-[ -f aes/aes_core.v ] && configs+=("aes_core||common/fhsm_ram.v aes/aes_tbox_rom.v aes/aes_core.v")
-[ -f aes/aes_wide_core.v ] && configs+=("aes_wide_core||common/fhsm_ram.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v")
+[ -f aes/aes_core.v ] && configs+=("aes_core||common/fhsm_ram.v aes/aes_mix.v aes/aes_tbox_rom.v aes/aes_core.v")
+[ -f aes/aes_wide_core.v ] && configs+=("aes_wide_core||common/fhsm_ram.v aes/aes_mix.v aes/aes_sbox.v aes/aes_wide_round.v aes/aes_wide_core.v")
 [ -f modexp/modexp_core.v ] && configs+=("modexp_core||common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v"
   "modexp_core|-GW=32 -GMAXBITS=2048|common/fhsm_ram.v common/fhsm_mul.v modexp/modexp_core.v")
 # fabric top: the default pool, a wider pool, a W=16 modexp, a build without AES
-fab="common/fhsm_ram.v common/fhsm_mul.v aes/aes_tbox_rom.v aes/aes_core.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v modexp/modexp_core.v fabric/fabric_parser.v fabric/fabric_tx.v fabric/fabric_aes.v fabric/fabric_sha.v fabric/fabric_modexp.v fabric/fabric_top.v"
+fab="common/fhsm_ram.v common/fhsm_mul.v aes/aes_mix.v aes/aes_tbox_rom.v aes/aes_core.v sha2/sha256_k_rom.v sha2/sha512_k_rom.v sha2/sha2_iv.v sha2/sha2_core.v modexp/modexp_core.v fabric/fabric_parser.v fabric/fabric_tx.v fabric/fabric_aes.v fabric/fabric_sha.v fabric/fabric_modexp.v fabric/fabric_top.v"
 [ -f fabric/fabric_top.v ] && configs+=("fabric_top|-Ifabric|$fab"
   "fabric_top|-Ifabric -GN_AES=2 -GN_SHA256=3 -GN_MODEXP=4 -GMODEXP_MAXBITS=2048|$fab"
   "fabric_top|-Ifabric -GN_AES=0 -GMODEXP_W=16 -GIDLE_TIMEOUT=100|$fab")
