@@ -19,8 +19,8 @@
 // always runs over all words.
 //   cycles = (W + 2) + P * (MM + 2) + (s + 2)   (start to result)
 //   P      = 17 + 5 * (D - 1) products for D = ceil(ebits/4) >= 1, 17 for ebits = 0
-//   MM     = s * (s + 2) + 3  cycles per Montgomery product (s = 2: 12)
-//            (+2 hand-over).
+//   MM     = (s - 1) * max(s + 2, 7) + s + 6 cycles per Montgomery product,
+//            s * (s + 2) + 4 for s >= 5 (+2 hand-over).
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
 // 1024-bit exponent: 1,292 products (square-and-always-multiply: 2,051).
 //
@@ -38,7 +38,9 @@
 // iteration per word b_i of b, one inner step per word j (both products
 // a_j*b_i and m*n_j in the same step, 2 multipliers): s + 2 cycles per outer
 // iteration (the next m is computed in 2 cycles between two iterations' inner
-// steps), so s*(s+2) + 3 per product. A product may write its result over
+// steps), so s*(s+2) + 4 per product. The step's sum is split over two
+// pipeline stages (A: the products' low and high halves, B: the carry
+// recurrence, a (W+3)-bit add), so no product feeds the carry loop directly. A product may write its result over
 // its a and b operands (squarings and multiplies run in place).
 //
 // Interface:
@@ -78,7 +80,6 @@ module modexp_core #(
   output wire [31:0]          cycles_o
 );
   localparam integer LW   = $clog2(W);              // bit index within a word
-  localparam integer CW   = W + 2;                  // inner-loop carry bits
   localparam [LW:0] LAST_NK = W[LW:0];
 
   localparam integer DL   = LW - 2;                 // digit-in-word index bits
@@ -100,7 +101,10 @@ module modexp_core #(
   reg  [1:0]     sq_q;         // squaring within the digit (0..3)
   reg  [3:0]     tix_q;        // table entry being computed
   reg  [LW:0]    nk_q;         // n' computation step
-  reg  [W-1:0]   n0_q, ninv_q, ny_q, np_q;
+  reg  [W-1:1]   n0_q;         // n_0 (bit 0 is 1)
+  reg  [W-1:0]   ninv_q, ny_q;
+  reg  [W-1:0]   nq_q;         // n0*y >> nk (bit 0: bit nk of n0*y)
+  reg  [W-1:0]   nm_q;         // 1 << nk
   reg  [AW:0]    oj_q;         // compare / output word index (reaches s)
   reg            ov_q;         // compare pass: a word was read last cycle
   reg  [EBW-1:0] ebits_q;      // exponent length of the running operation
@@ -121,20 +125,25 @@ module modexp_core #(
   reg  [W-1:0]   b_q, m_q;
   reg  [W-1:0]   a0_q;         // a_0, read once per product
   reg            s1_q, s2_q, s3_q;          // outer-iteration cycles 1, 2, 3
-  reg            mv_q, av_q, tv_q;          // M stage, A stage, tail valid
-  reg  [AW-1:0]  mj_q, aj_q;
+  reg            mv_q, av_q, bv_q, tv_q;    // M, A (split), B (carry) stages, tail valid
+  reg  [AW-1:0]  mj_q, aj_q, bj_q;
   reg            mfirst_q;                  // outer iteration 0 (t = 0)
-  reg            mlast_q, alast_q, tlast_q; // last outer iteration
+  reg            mlast_q, alast_q, blast_q, tlast_q; // last outer iteration
   reg  [W-1:0]   td_q;
-  reg            az_q;                      // A stage is word 0 (no carry in)
-  reg  [CW-1:0]  c_q;
+  reg            az_q, bz_q;                // A / B stage is word 0 (no carry in)
+  reg  [W+1:0]   l_q;                       // A -> B: t_j + lo(a_j*b_i) + lo(m*n_j)
+  reg  [W:0]     h_q;                       // A -> B: hi(a_j*b_i) + hi(m*n_j)
+  reg  [W:0]     hp_q;                      // B: the previous step's h (0 for word 0)
+  reg  [2:0]     k_q;                       // B: carry out of the low word sum
   reg            mm_done_q;
 
   // ---- RAMs --------------------------------------------------------------------
-  reg            v_we, n_we, e_we, t_we;
-  reg  [AW+4:0]  v_waddr, v_raddr;
-  reg  [AW-1:0]  n_waddr, n_raddr, e_waddr, e_raddr, t_waddr, t_raddr;
-  reg  [W-1:0]   v_wdata, t_wdata;
+  // V and T writes go through a register (_d -> _q): the step's sum reaches
+  // the RAMs' write ports, spread over the chip, a cycle later
+  reg            v_we_d, n_we, e_we, t_we_d, v_we_q, t_we_q;
+  reg  [AW+4:0]  v_waddr_d, v_waddr_q, v_raddr;
+  reg  [AW-1:0]  n_waddr, n_raddr, e_waddr, e_raddr, t_waddr_d, t_waddr_q, t_raddr;
+  reg  [W-1:0]   v_wdata_d, t_wdata_d, v_wdata_q, t_wdata_q;
   wire [W-1:0]   v_rdata, n_rdata, e_rdata, t_rdata;
 
   // V: 17 slots of 2^AW words (not a power of two: fhsm_ram's shape, inline)
@@ -142,7 +151,7 @@ module modexp_core #(
   reg  [W-1:0]   v_mem [0:NSLOT*(1<<AW)-1];
   reg  [W-1:0]   v_rdata_q;
   always @(posedge clk) begin
-    if (v_we) v_mem[v_waddr] <= v_wdata;
+    if (v_we_q) v_mem[v_waddr_q] <= v_wdata_q;
   end
   always @(posedge clk) v_rdata_q <= v_mem[v_raddr];
   assign v_rdata = v_rdata_q;
@@ -150,7 +159,7 @@ module modexp_core #(
                                    .re_i(1'b1), .raddr_i(n_raddr), .rdata_o(n_rdata));
   fhsm_ram #(.AW(AW), .DW(W)) u_e (.clk(clk), .we_i(e_we), .waddr_i(e_waddr), .wdata_i(wr_data_i),
                                    .re_i(1'b1), .raddr_i(e_raddr), .rdata_o(e_rdata));
-  fhsm_ram #(.AW(AW), .DW(W)) u_t (.clk(clk), .we_i(t_we), .waddr_i(t_waddr), .wdata_i(t_wdata),
+  fhsm_ram #(.AW(AW), .DW(W)) u_t (.clk(clk), .we_i(t_we_q), .waddr_i(t_waddr_q), .wdata_i(t_wdata_q),
                                    .re_i(1'b1), .raddr_i(t_raddr), .rdata_o(t_rdata));
 
   // ---- multipliers -------------------------------------------------------------
@@ -158,8 +167,9 @@ module modexp_core #(
   // a0_q) and reads t_0; c2 u = t_0 + a_0*b_i (mod 2^W), m = u * n' (mul2)
   // and issues the inner step j = 0 (reads a_0, n_0, t_0); c3 the step's
   // M stage takes m straight from mul2's output (m_q from c4 on). t_0 is
-  // written by the previous iteration's step j = 1 in its cycle 5, so an
-  // iteration takes at least 5 cycles: s + 2, and 5 for s = 2.
+  // written by the previous iteration's step j = 1 in its cycle 7 (issue,
+  // M, A, B, write register), so an iteration takes at least 7 cycles:
+  // s + 2, and 7 for s = 2..4.
   wire [W-1:0]   u_tw = (mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata;
   wire [W-1:0]   u_p = mm_bone_q ? ((mm_i_q == {AW{1'b0}}) ? a0_q : {W{1'b0}}) : p1[W-1:0];
   wire [W-1:0]   u_w = u_tw + u_p;
@@ -168,24 +178,29 @@ module modexp_core #(
   fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(s2_q ? u_w : n_rdata),
                             .b_i(s2_q ? ninv_q : s3_q ? p2[W-1:0] : m_q), .p_o(p2));
 
-  // ---- inner step arithmetic (A stage) -------------------------------------------
-  // sum = t_j + a_j*b_i + m*n_j + carry < 2^(2W+2): the carry needs W+2 bits.
-  // Carry-save: the three products/words first, the carry (the loop's only
-  // recurrence) last, then one carry-propagate adder.
-  wire [2*W+1:0] op_t = {{(W+2){1'b0}}, td_q};
-  wire [2*W+1:0] op_1 = {2'b00, p1};
-  wire [2*W+1:0] op_2 = {2'b00, p2};
-  wire [2*W+1:0] op_c = {{W{1'b0}}, az_q ? {CW{1'b0}} : c_q};
-  wire [2*W+1:0] cs1  = op_t ^ op_1 ^ op_2;
-  wire [2*W+1:0] cc1  = ((op_t & op_1) | (op_t & op_2) | (op_1 & op_2)) << 1;
-  wire [2*W+1:0] cs2  = cs1 ^ cc1 ^ op_c;
-  wire [2*W+1:0] cc2  = ((cs1 & cc1) | (cs1 & op_c) | (cc1 & op_c)) << 1;
-  wire [2*W+1:0] sum  = cs2 + cc2;
+  // ---- inner step arithmetic: A stage (split sums) and B stage (carry) ------------
+  // Step j: t_j + a_j*b_i + m*n_j + c_{j-1} = low word t'_{j-1} + carry c_j * 2^W.
+  // The carry is kept split as c_j = h_j + k_j with h_j = hi(a_j*b_i) +
+  // hi(m*n_j) (W+1 bits) and k_j small, so the recurrence is one (W+3)-bit
+  // add with a 3-bit carry in:
+  //   A: l_j = t_j + lo(a_j*b_i) + lo(m*n_j) (< 3*2^W), h_j  (registered)
+  //   B: x_j = l_j + h_{j-1} + k_{j-1} (< 5*2^W): t'_{j-1} = x_j mod 2^W,
+  //      k_j = x_j >> W (<= 4)
+  // and the tail (after word s-1) is a B step with l = 0: the row's last word
+  // h_{s-1} + k_{s-1}. Word 0 starts with h = k = 0.
+  wire [W+1:0]   op_t = {2'b00, td_q};
+  wire [W+1:0]   op_1 = {2'b00, p1[W-1:0]};
+  wire [W+1:0]   op_2 = {2'b00, p2[W-1:0]};
+  wire [W+1:0]   lcs  = op_t ^ op_1 ^ op_2;
+  wire [W+1:0]   lcc  = ((op_t & op_1) | (op_t & op_2) | (op_1 & op_2)) << 1;
+  wire [W+1:0]   lsum = lcs + lcc;
+  wire [W:0]     hsum = {1'b0, p1[2*W-1:W]} + {1'b0, p2[2*W-1:W]};
+  wire [W+2:0]   xsum = {1'b0, l_q} + {2'b00, hp_q} + {{W{1'b0}}, k_q};
 
-  wire           s_two     = (s_q == 2);
-  wire [AW+1:0]  mm_c_last = s_two ? 4 : {1'b0, s_q} + 1'b1;  // s + 1 (s = 2: 4)
+  wire           s_small   = (s_q == 2) || (s_q == 3) || (s_q == 4);
+  wire [AW+1:0]  mm_c_last = s_small ? 6 : {1'b0, s_q} + 1'b1;  // s + 1 (s = 2..4: 6)
   wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
-  wire           mm_issue  = mm_busy_q && (mm_c_q >= 2) && !(s_two && mm_c_q == 4);
+  wire           mm_issue  = mm_busy_q && (mm_c_q >= 2) && (mm_c_q <= {1'b0, s_q} + 1'b1);
   wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-2){1'b0}}, 2'd2};
   wire           mm_lastit = (mm_i_q == s_m1);
 
@@ -193,16 +208,16 @@ module modexp_core #(
   wire [W:0]     dif = {1'b0, t_rdata} - {1'b0, n_rdata} - {{W{1'b0}}, borrow_q};
 
   always @(*) begin
-    v_we    = 1'b0;
-    v_waddr = {(wr_sel_i == SEL_X) ? SL_X : SL_R2, wr_addr_i};
-    v_wdata = wr_data_i;
+    v_we_d    = 1'b0;
+    v_waddr_d = {(wr_sel_i == SEL_X) ? SL_X : SL_R2, wr_addr_i};
+    v_wdata_d = wr_data_i;
     n_we    = 1'b0;
     n_waddr = wr_addr_i;
     e_we    = 1'b0;
     e_waddr = wr_addr_i;
-    t_we    = 1'b0;
-    t_waddr = aj_q - 1'b1;
-    t_wdata = sum[W-1:0];
+    t_we_d    = 1'b0;
+    t_waddr_d = bj_q - 1'b1;
+    t_wdata_d = xsum[W-1:0];
     v_raddr = {mm_a_q, iss_j};
     n_raddr = iss_j;
     t_raddr = iss_j;
@@ -212,7 +227,7 @@ module modexp_core #(
       case (wr_sel_i)
         SEL_N:   n_we = 1'b1;
         SEL_E:   e_we = 1'b1;
-        default: v_we = 1'b1;
+        default: v_we_d = 1'b1;
       endcase
     end
     // Montgomery engine reads
@@ -221,23 +236,22 @@ module modexp_core #(
       if (mm_c_q == 0) v_raddr = {mm_b_q, mm_i_q};
       else if (mm_c_q == 1) t_raddr = {AW{1'b0}};
     end
-    // ... and writes: t_{j-1} from the A stage, t_{s-1} from the tail
-    if (av_q && !az_q) begin
-      t_we = 1'b1;
-      if (alast_q && mm_den_q) begin
-        v_we    = 1'b1;
-        v_waddr = {mm_d_q, aj_q - 1'b1};
-        v_wdata = sum[W-1:0];
+    // ... and writes: t_{j-1} from the B stage, t_{s-1} from the tail
+    if (bv_q && !bz_q) begin
+      t_we_d = 1'b1;
+      if (blast_q && mm_den_q) begin
+        v_we_d    = 1'b1;
+        v_waddr_d = {mm_d_q, bj_q - 1'b1};
+        v_wdata_d = xsum[W-1:0];
       end
     end
     if (tv_q) begin
-      t_we    = 1'b1;
-      t_waddr = s_m1;
-      t_wdata = c_q[W-1:0];
+      t_we_d    = 1'b1;
+      t_waddr_d = s_m1;
       if (tlast_q && mm_den_q) begin
-        v_we    = 1'b1;
-        v_waddr = {mm_d_q, s_m1};
-        v_wdata = c_q[W-1:0];
+        v_we_d    = 1'b1;
+        v_waddr_d = {mm_d_q, s_m1};
+        v_wdata_d = xsum[W-1:0];
       end
     end
     if (st_q == ST_NINV0) n_raddr = {AW{1'b0}};
@@ -245,6 +259,22 @@ module modexp_core #(
       n_raddr = oj_q[AW-1:0];
       t_raddr = oj_q[AW-1:0];
     end
+  end
+
+  always @(posedge clk or negedge rst_n) begin
+    if (!rst_n) begin
+      v_we_q <= 1'b0;
+      t_we_q <= 1'b0;
+    end else begin
+      v_we_q <= v_we_d;
+      t_we_q <= t_we_d;
+    end
+  end
+  always @(posedge clk) begin
+    v_waddr_q <= v_waddr_d;
+    v_wdata_q <= v_wdata_d;
+    t_waddr_q <= t_waddr_d;
+    t_wdata_q <= t_wdata_d;
   end
 
   // ---- Montgomery product engine ---------------------------------------------------
@@ -258,6 +288,7 @@ module modexp_core #(
       s3_q      <= 1'b0;
       mv_q      <= 1'b0;
       av_q      <= 1'b0;
+      bv_q      <= 1'b0;
       tv_q      <= 1'b0;
       mm_done_q <= 1'b0;
     end else begin
@@ -280,7 +311,8 @@ module modexp_core #(
       s3_q <= s2_q;
       mv_q <= mm_issue;
       av_q <= mv_q;
-      tv_q <= av_q && (aj_q == s_m1);
+      bv_q <= av_q;
+      tv_q <= bv_q && (bj_q == s_m1);
     end
   end
 
@@ -297,9 +329,16 @@ module modexp_core #(
     az_q     <= (mj_q == {AW{1'b0}});
     alast_q  <= mlast_q;
     td_q     <= mfirst_q ? {W{1'b0}} : t_rdata;
-    // A stage -> tail
-    tlast_q  <= alast_q;
-    if (av_q) c_q <= sum[2*W+1:W];
+    // A -> B stage (l = 0 when A is empty: the tail's B step)
+    bj_q     <= aj_q;
+    bz_q     <= az_q;
+    blast_q  <= alast_q;
+    l_q      <= av_q ? lsum : {(W+2){1'b0}};
+    h_q      <= hsum;
+    hp_q     <= (av_q && az_q) ? {(W+1){1'b0}} : h_q;
+    // B stage -> next B step / tail
+    k_q      <= (av_q && az_q) ? 3'd0 : xsum[W+2:W];
+    tlast_q  <= blast_q;
   end
 
   // ---- top-level sequence ------------------------------------------------------------
@@ -309,6 +348,8 @@ module modexp_core #(
   wire [3:0]     digit   = e_rdata[{g_q[DL-1:0], 2'b00} +: 4];
   wire [3:0]     digit_t = digit & top_msk;
   wire [EBW-1:0] ebm1    = start_ebits_i - 1'b1;
+  // (nq + n0) >> 1 for odd nq and n0
+  wire [W-1:0]   nq_sum  = {1'b0, nq_q[W-1:1]} + {1'b0, n0_q} + {{(W-1){1'b0}}, 1'b1};
 
   always @(posedge clk or negedge rst_n) begin
     if (!rst_n) begin
@@ -353,17 +394,23 @@ module modexp_core #(
           nk_q <= {(LW+1){1'b0}};
         end
         ST_NINV: begin
-          // y = n0^-1 mod 2^(k+1) from y mod 2^k: bit k of np = n0*y decides
+          // y = n0^-1 mod 2^(k+1) from y mod 2^k: bit k of n0*y decides
+          // (kept shifted right by k in nq_q, so bit k is nq_q[0]; the
+          // one-hot nm_q is bit k: no variable shifts)
           if (nk_q == {(LW+1){1'b0}}) begin
-            n0_q <= n_rdata;
+            n0_q <= n_rdata[W-1:1];
             ny_q <= {{(W-1){1'b0}}, 1'b1};
-            np_q <= n_rdata;
+            nq_q <= n_rdata >> 1;
+            nm_q <= {{(W-2){1'b0}}, 2'b10};
             nk_q <= 1;
           end else if (nk_q != LAST_NK) begin
-            if (np_q[nk_q[LW-1:0]]) begin
-              ny_q <= ny_q | ({{(W-1){1'b0}}, 1'b1} << nk_q[LW-1:0]);
-              np_q <= np_q + (n0_q << nk_q[LW-1:0]);
+            if (nq_q[0]) begin
+              ny_q <= ny_q | nm_q;
+              nq_q <= nq_sum;
+            end else begin
+              nq_q <= nq_q >> 1;
             end
+            nm_q <= nm_q << 1;
             nk_q <= nk_q + 1'b1;
           end else begin
             ninv_q    <= ~ny_q + 1'b1;  // n' = -n0^-1
