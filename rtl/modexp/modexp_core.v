@@ -96,6 +96,8 @@ module modexp_core #(
   // ---- top-level state -----------------------------------------------------
   reg  [3:0]     st_q;
   reg  [AW:0]    s_q;          // word count
+  reg  [AW-1:0]  sm1_q;        // s - 1
+  reg  [AW+1:0]  clast_q;      // last cycle of an outer iteration: s + 1 (s = 2..4: 6)
   reg  [EBW-3:0] g_q;          // exponent digit being processed (4 bits each)
   reg  [1:0]     topk_q;       // (ebits - 1) mod 4: top digit has topk+1 bits
   reg  [1:0]     sq_q;         // squaring within the digit (0..3)
@@ -121,6 +123,9 @@ module modexp_core #(
   reg            mm_den_q;     // write the result to slot mm_d_q
   reg            mm_busy_q;
   reg  [AW-1:0]  mm_i_q;       // outer index
+  reg            mm_i0_q;      // outer iteration 0
+  reg            mm_iss_q;     // an inner step is issued this cycle ...
+  reg  [AW-1:0]  ij_q;         // ... for word ij_q (mm_c_q - 2)
   reg  [AW+1:0]  mm_c_q;       // cycle within the outer iteration (0..s+1)
   reg  [W-1:0]   b_q, m_q;
   reg  [W-1:0]   a0_q;         // a_0, read once per product
@@ -170,8 +175,8 @@ module modexp_core #(
   // written by the previous iteration's step j = 1 in its cycle 7 (issue,
   // M, A, B, write register), so an iteration takes at least 7 cycles:
   // s + 2, and 7 for s = 2..4.
-  wire [W-1:0]   u_tw = (mm_i_q == {AW{1'b0}}) ? {W{1'b0}} : t_rdata;
-  wire [W-1:0]   u_p = mm_bone_q ? ((mm_i_q == {AW{1'b0}}) ? a0_q : {W{1'b0}}) : p1[W-1:0];
+  wire [W-1:0]   u_tw = mm_i0_q ? {W{1'b0}} : t_rdata;
+  wire [W-1:0]   u_p = mm_bone_q ? (mm_i0_q ? a0_q : {W{1'b0}}) : p1[W-1:0];
   wire [W-1:0]   u_w = u_tw + u_p;
   wire [2*W-1:0] p1, p2;
   fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(s1_q ? a0_q : b_q), .p_o(p1));
@@ -197,12 +202,11 @@ module modexp_core #(
   wire [W:0]     hsum = {1'b0, p1[2*W-1:W]} + {1'b0, p2[2*W-1:W]};
   wire [W+2:0]   xsum = {1'b0, l_q} + {2'b00, hp_q} + {{W{1'b0}}, k_q};
 
-  wire           s_small   = (s_q == 2) || (s_q == 3) || (s_q == 4);
-  wire [AW+1:0]  mm_c_last = s_small ? 6 : {1'b0, s_q} + 1'b1;  // s + 1 (s = 2..4: 6)
-  wire [AW-1:0]  s_m1      = s_q[AW-1:0] - 1'b1;
-  wire           mm_issue  = mm_busy_q && (mm_c_q >= 2) && (mm_c_q <= {1'b0, s_q} + 1'b1);
-  wire [AW-1:0]  iss_j     = mm_c_q[AW-1:0] - {{(AW-2){1'b0}}, 2'd2};
+  wire [AW-1:0]  s_m1      = sm1_q;
+  wire           mm_issue  = mm_iss_q;
+  wire [AW-1:0]  iss_j     = ij_q;
   wire           mm_lastit = (mm_i_q == s_m1);
+  wire           s_small   = (start_nwords_i == 2) || (start_nwords_i == 3) || (start_nwords_i == 4);
 
   // final reduction: value - n, word by word
   wire [W:0]     dif = {1'b0, t_rdata} - {1'b0, n_rdata} - {{W{1'b0}}, borrow_q};
@@ -234,7 +238,7 @@ module modexp_core #(
     if (mm_go_q) v_raddr = {mm_a_q, {AW{1'b0}}};   // a_0 for a0_q
     if (mm_busy_q) begin
       if (mm_c_q == 0) v_raddr = {mm_b_q, mm_i_q};
-      else if (mm_c_q == 1) t_raddr = {AW{1'b0}};
+      if (s1_q) t_raddr = {AW{1'b0}};
     end
     // ... and writes: t_{j-1} from the B stage, t_{s-1} from the tail
     if (bv_q && !bz_q) begin
@@ -282,6 +286,9 @@ module modexp_core #(
     if (!rst_n) begin
       mm_busy_q <= 1'b0;
       mm_i_q    <= {AW{1'b0}};
+      mm_i0_q   <= 1'b0;
+      mm_iss_q  <= 1'b0;
+      ij_q      <= {AW{1'b0}};
       mm_c_q    <= {(AW+2){1'b0}};
       s1_q      <= 1'b0;
       s2_q      <= 1'b0;
@@ -293,17 +300,23 @@ module modexp_core #(
       mm_done_q <= 1'b0;
     end else begin
       mm_done_q <= tv_q && tlast_q;
+      mm_iss_q <= s1_q || (mm_iss_q && ij_q != s_m1);   // words 0 .. s-1 from cycle 2
       if (mm_go_q) begin
         mm_busy_q <= 1'b1;
         mm_i_q    <= {AW{1'b0}};
+        mm_i0_q   <= 1'b1;
         mm_c_q    <= {(AW+2){1'b0}};
+        ij_q      <= {{(AW-1){1'b1}}, 1'b0};             // -2
       end else if (mm_busy_q) begin
-        if (mm_c_q == mm_c_last) begin
-          mm_c_q <= {(AW+2){1'b0}};
-          mm_i_q <= mm_i_q + 1'b1;
+        if (mm_c_q == clast_q) begin
+          mm_c_q  <= {(AW+2){1'b0}};
+          mm_i_q  <= mm_i_q + 1'b1;
+          mm_i0_q <= 1'b0;
+          ij_q    <= {{(AW-1){1'b1}}, 1'b0};
           if (mm_lastit) mm_busy_q <= 1'b0;
         end else begin
-          mm_c_q <= mm_c_q + 1'b1;
+          mm_c_q  <= mm_c_q + 1'b1;
+          ij_q    <= ij_q + 1'b1;
         end
       end
       s1_q <= mm_busy_q && (mm_c_q == 0);
@@ -317,12 +330,12 @@ module modexp_core #(
   end
 
   always @(posedge clk) begin
-    if (mm_busy_q && mm_c_q == 1) b_q <= mm_bone_q ? {{(W-1){1'b0}}, (mm_i_q == {AW{1'b0}})} : v_rdata;
-    if (mm_busy_q && mm_c_q == 0 && mm_i_q == {AW{1'b0}}) a0_q <= v_rdata;
+    if (s1_q) b_q <= mm_bone_q ? {{(W-1){1'b0}}, mm_i0_q} : v_rdata;
+    if (mm_busy_q && mm_c_q == 0 && mm_i0_q) a0_q <= v_rdata;
     if (s3_q) m_q <= p2[W-1:0];
     // issue -> M stage
     mj_q     <= iss_j;
-    mfirst_q <= (mm_i_q == {AW{1'b0}});
+    mfirst_q <= mm_i0_q;
     mlast_q  <= mm_lastit;
     // M -> A stage
     aj_q     <= mj_q;
@@ -355,6 +368,8 @@ module modexp_core #(
     if (!rst_n) begin
       st_q      <= ST_IDLE;
       s_q       <= {(AW+1){1'b0}};
+      sm1_q     <= {AW{1'b0}};
+      clast_q   <= {(AW+2){1'b0}};
       g_q       <= {(EBW-2){1'b0}};
       topk_q    <= 2'd0;
       sq_q      <= 2'd0;
@@ -383,6 +398,8 @@ module modexp_core #(
           if (start_valid_i) begin
             st_q    <= ST_NINV0;
             s_q     <= start_nwords_i;
+            sm1_q   <= start_nwords_i[AW-1:0] - 1'b1;
+            clast_q <= s_small ? 6 : {1'b0, start_nwords_i} + 1'b1;
             ebits_q <= start_ebits_i;
             g_q     <= ebm1[EBW-1:2];       // top digit: (ebits - 1) / 4
             topk_q  <= ebm1[1:0];
