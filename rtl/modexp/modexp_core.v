@@ -32,7 +32,9 @@
 // Word count: the host picks s with W*s >= nbits + 2, i.e. R > 4n. Then a
 // Montgomery product of inputs < 2n is < 2n without a final subtraction
 // (Walter 1999), so no data-dependent step is needed inside the loop; only
-// the final result (<= n) gets one constant-time reduction.
+// the final result gets one constant-time reduction: it is a product by 1,
+// (a + m*n) / R < n + 2n/R, so <= n, and the reduction is t == n ? 0 : t
+// (a word-by-word comparison over all s words, no subtraction).
 //
 // Montgomery product: FIOS (finely integrated operand scanning), one outer
 // iteration per word b_i of b, one inner step per word j (both products
@@ -110,10 +112,9 @@ module modexp_core #(
   reg  [AW:0]    oj_q;         // compare / output word index (reaches s)
   reg            ov_q;         // compare pass: a word was read last cycle
   reg  [EBW-1:0] ebits_q;      // exponent length of the running operation
-  reg            borrow_q;
-  reg            ge_q;         // final value >= n: output value - n
+  reg            eq_q;         // final value == n so far (words below oj)
+  reg            ge_q;         // final value == n: output 0
   reg  [W-1:0]   res_q;        // result word on the output port
-  reg            nbor_q;       // borrow out of that word
   reg  [31:0]    cyc_q;
 
   // ---- Montgomery product engine state --------------------------------------
@@ -208,8 +209,8 @@ module modexp_core #(
   wire           mm_lastit = (mm_i_q == s_m1);
   wire           s_small   = (start_nwords_i == 2) || (start_nwords_i == 3) || (start_nwords_i == 4);
 
-  // final reduction: value - n, word by word
-  wire [W:0]     dif = {1'b0, t_rdata} - {1'b0, n_rdata} - {{W{1'b0}}, borrow_q};
+  // final reduction: value == n, word by word
+  wire           weq = (t_rdata == n_rdata);
 
   always @(*) begin
     v_we_d    = 1'b0;
@@ -259,10 +260,9 @@ module modexp_core #(
       end
     end
     if (st_q == ST_NINV0) n_raddr = {AW{1'b0}};
-    if (st_q == ST_CMP || st_q == ST_OUTRD || st_q == ST_OUTC || st_q == ST_OUTV) begin
-      n_raddr = oj_q[AW-1:0];
+    if (st_q == ST_CMP) n_raddr = oj_q[AW-1:0];
+    if (st_q == ST_CMP || st_q == ST_OUTRD || st_q == ST_OUTC || st_q == ST_OUTV)
       t_raddr = oj_q[AW-1:0];
-    end
   end
 
   always @(posedge clk or negedge rst_n) begin
@@ -378,10 +378,9 @@ module modexp_core #(
       oj_q      <= {(AW+1){1'b0}};
       ov_q      <= 1'b0;
       ebits_q   <= {EBW{1'b0}};
-      borrow_q  <= 1'b0;
+      eq_q      <= 1'b0;
       ge_q      <= 1'b0;
       res_q     <= {W{1'b0}};
-      nbor_q    <= 1'b0;
       cyc_q     <= 32'd0;
       mm_go_q   <= 1'b0;
       mm_a_q    <= 5'd0;
@@ -524,32 +523,29 @@ module modexp_core #(
             st_q     <= ST_CMP;
             oj_q     <= {(AW+1){1'b0}};
             ov_q     <= 1'b0;
-            borrow_q <= 1'b0;
+            eq_q     <= 1'b1;
           end
         end
         ST_CMP: begin
-          // borrow of t - n over all s words: word oj is read while word
-          // oj-1 (read last cycle) is subtracted
+          // t == n over all s words: word oj is read while word oj-1 (read
+          // last cycle) is compared
           ov_q <= 1'b1;
           oj_q <= oj_q + 1'b1;
-          if (ov_q) borrow_q <= dif[W];
+          if (ov_q) eq_q <= eq_q && weq;
           if (ov_q && oj_q == s_q) begin
-            ge_q     <= ~dif[W];
-            borrow_q <= 1'b0;
+            ge_q     <= eq_q && weq;
             oj_q     <= {(AW+1){1'b0}};
             st_q     <= ST_OUTRD;
           end
         end
-        // output, 3 cycles per word: read; subtract into res_q; hand over
+        // output, 3 cycles per word: read; reduce into res_q; hand over
         ST_OUTRD: st_q <= ST_OUTC;
         ST_OUTC: begin
-          res_q  <= ge_q ? dif[W-1:0] : t_rdata;
-          nbor_q <= dif[W];
+          res_q  <= ge_q ? {W{1'b0}} : t_rdata;
           st_q   <= ST_OUTV;
         end
         ST_OUTV: begin
           if (res_ready_i) begin
-            borrow_q <= nbor_q;
             if (oj_q[AW-1:0] == s_m1) begin
               st_q <= ST_IDLE;
             end else begin

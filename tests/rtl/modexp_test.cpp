@@ -289,6 +289,38 @@ void constant_time(uint64_t seed) {
 
 TEST(Modexp, ConstantTime) { constant_time<Modexp16>(99); }
 
+// x^e = 0 mod n with x != 0 (n = 3^k, x a multiple of 3): once a product's
+// a*b is a nonzero multiple of n, the Montgomery product is exactly n, so the
+// value out of Montgomery form is n and the final reduction must give 0
+// (the core compares the value with n instead of subtracting: it is <= n).
+template <class MX>
+void zero_results(uint64_t seed) {
+  MX mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, seed);
+  for (unsigned k : {2u, 5u, 20u, 21u, 40u, 100u, 300u, 646u}) {
+    Z n, x, e;
+    mpz_ui_pow_ui(n.v, 3, k);
+    mpz_urandomm(x.v, rs, n.v);
+    mpz_mul_ui(x.v, x.v, 3);
+    mpz_mod(x.v, x.v, n.v);
+    if (!mpz_sgn(x.v)) mpz_set_ui(x.v, 3);
+    mpz_set_ui(e.v, k + 7);                 // x^e has 3^(k+7) | it
+    Z got = mx.powm(x, e, n);
+    ASSERT_EQ(got, ref_powm(x, e, n)) << "3^" << k << " x " << x;
+    EXPECT_EQ(mpz_sgn(got.v), 0);
+    // and a nonzero result next to it (x = 1 + 3*r: a unit)
+    mpz_add_ui(x.v, x.v, 1);
+    mpz_mod(x.v, x.v, n.v);
+    got = mx.powm(x, e, n);
+    ASSERT_EQ(got, ref_powm(x, e, n)) << "3^" << k << " x " << x;
+  }
+  gmp_randclear(rs);
+}
+TEST(Modexp, ZeroResults) { zero_results<Modexp16>(7); }
+TEST(Modexp32, ZeroResults) { zero_results<Modexp32>(8); }
+
 // The same core with 32-bit words (W = 32: a quarter of the products per
 // Montgomery multiplication; 4 DSP blocks per multiplier on iCE40/ECP5).
 TEST(Modexp32, SmallModuliEdgeCases) {
