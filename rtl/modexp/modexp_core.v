@@ -19,8 +19,8 @@
 // always runs over all words.
 //   cycles = (W + 2) + P * (MM + 2) + (s + 2)   (start to result)
 //   P      = 17 + 5 * (D - 1) products for D = ceil(ebits/4) >= 1, 17 for ebits = 0
-//   MM     = (s - 1) * max(s + 2, 7) + s + 6 cycles per Montgomery product,
-//            s * (s + 2) + 4 for s >= 5 (+2 hand-over).
+//   MM     = (s - 1) * max(s + 2, 8) + s + 7 cycles per Montgomery product,
+//            s * (s + 2) + 5 for s >= 6 (+2 hand-over).
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
 // 1024-bit exponent: 1,292 products (square-and-always-multiply: 2,051).
 //
@@ -40,9 +40,10 @@
 // iteration per word b_i of b, one inner step per word j (both products
 // a_j*b_i and m*n_j in the same step, 2 multipliers): s + 2 cycles per outer
 // iteration (the next m is computed in 2 cycles between two iterations' inner
-// steps), so s*(s+2) + 4 per product. The step's sum is split over two
-// pipeline stages (A: the products' low and high halves, B: the carry
-// recurrence, a (W+3)-bit add), so no product feeds the carry loop directly. A product may write its result over
+// steps), so s*(s+2) + 5 per product. The step's sum is split over three
+// pipeline stages (A: the products' high halves added, the low halves and t_j
+// compressed 3:2; L: the low sum; B: the carry recurrence, a (W+3)-bit add),
+// so no product feeds the carry loop directly. A product may write its result over
 // its a and b operands (squarings and multiplies run in place).
 //
 // Interface:
@@ -99,7 +100,7 @@ module modexp_core #(
   reg  [3:0]     st_q;
   reg  [AW:0]    s_q;          // word count
   reg  [AW-1:0]  sm1_q;        // s - 1
-  reg  [AW+1:0]  clast_q;      // last cycle of an outer iteration: s + 1 (s = 2..4: 6)
+  reg  [AW+1:0]  clast_q;      // last cycle of an outer iteration: s + 1 (s = 2..5: 7)
   reg  [EBW-3:0] g_q;          // exponent digit being processed (4 bits each)
   reg  [1:0]     topk_q;       // (ebits - 1) mod 4: top digit has topk+1 bits
   reg  [1:0]     sq_q;         // squaring within the digit (0..3)
@@ -131,15 +132,17 @@ module modexp_core #(
   reg  [W-1:0]   b_q, m_q;
   reg  [W-1:0]   a0_q;         // a_0, read once per product
   reg            s1_q, s2_q, s3_q;          // outer-iteration cycles 1, 2, 3
-  reg            mv_q, av_q, bv_q, tv_q;    // M, A (split), B (carry) stages, tail valid
-  reg  [AW-1:0]  mj_q, aj_q, bj_q;
+  reg            s1b_q;                     // cycle 1 of a product with b = 1
+  reg            mv_q, av_q, lv_q, bv_q, tv_q; // M, A, L (split sums), B (carry) stages, tail
+  reg  [AW-1:0]  mj_q, aj_q, lj_q, bj_q;
   reg            mfirst_q;                  // outer iteration 0 (t = 0)
-  reg            mlast_q, alast_q, blast_q, tlast_q; // last outer iteration
+  reg            mlast_q, alast_q, llast_q, blast_q, tlast_q; // last outer iteration
   reg  [W-1:0]   td_q;
-  reg            az_q, bz_q;                // A / B stage is word 0 (no carry in)
-  reg  [W+1:0]   l_q;                       // A -> B: t_j + lo(a_j*b_i) + lo(m*n_j)
-  reg  [W:0]     h_q;                       // A -> B: hi(a_j*b_i) + hi(m*n_j)
-  reg  [W:0]     hp_q;                      // B: the previous step's h (0 for word 0)
+  reg            az_q, lz_q, bz_q;          // A / L / B stage is word 0 (no carry in)
+  reg  [W+1:0]   ls_q, lc_q;                // A -> L: t_j + lo(a_j*b_i) + lo(m*n_j) + h_{j-1}, carry-save
+  reg  [W:0]     ha_q;                      // A: h_{j-1} = hi(a_j*b_i) + hi(m*n_j) of the step before
+  reg            ah0_q;                     // A holds word 0: h_{j-1} = 0
+  reg  [W+2:0]   q_q;                       // L -> B: t_j + a_j*b_i + m*n_j + h_{j-1} - h_j*2^W
   reg  [2:0]     k_q;                       // B: carry out of the low word sum
   reg            mm_done_q;
 
@@ -173,14 +176,15 @@ module modexp_core #(
   // a0_q) and reads t_0; c2 u = t_0 + a_0*b_i (mod 2^W), m = u * n' (mul2)
   // and issues the inner step j = 0 (reads a_0, n_0, t_0); c3 the step's
   // M stage takes m straight from mul2's output (m_q from c4 on). t_0 is
-  // written by the previous iteration's step j = 1 in its cycle 7 (issue,
-  // M, A, B, write register), so an iteration takes at least 7 cycles:
-  // s + 2, and 7 for s = 2..4.
+  // written by the previous iteration's step j = 1 in its cycle 8 (issue,
+  // M, A, L, B, write register), so an iteration takes at least 8 cycles:
+  // s + 2, and 8 for s = 2..5.
   wire [W-1:0]   u_tw = mm_i0_q ? {W{1'b0}} : t_rdata;
-  wire [W-1:0]   u_p = mm_bone_q ? (mm_i0_q ? a0_q : {W{1'b0}}) : p1[W-1:0];
+  wire [W-1:0]   u_p = p1[W-1:0];   // b = 1: mul1 gets 1 (row 0) or 0 instead of b_i
   wire [W-1:0]   u_w = u_tw + u_p;
   wire [2*W-1:0] p1, p2;
-  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(v_rdata), .b_i(s1_q ? a0_q : b_q), .p_o(p1));
+  wire [W-1:0]   m1_a = s1b_q ? {{(W-1){1'b0}}, mm_i0_q} : v_rdata;
+  fhsm_mul #(.W(W)) u_mul1 (.clk(clk), .a_i(m1_a), .b_i(s1_q ? a0_q : b_q), .p_o(p1));
   fhsm_mul #(.W(W)) u_mul2 (.clk(clk), .a_i(s2_q ? u_w : n_rdata),
                             .b_i(s2_q ? ninv_q : s3_q ? p2[W-1:0] : m_q), .p_o(p2));
 
@@ -188,26 +192,31 @@ module modexp_core #(
   // Step j: t_j + a_j*b_i + m*n_j + c_{j-1} = low word t'_{j-1} + carry c_j * 2^W.
   // The carry is kept split as c_j = h_j + k_j with h_j = hi(a_j*b_i) +
   // hi(m*n_j) (W+1 bits) and k_j small, so the recurrence is one (W+3)-bit
-  // add with a 3-bit carry in:
-  //   A: l_j = t_j + lo(a_j*b_i) + lo(m*n_j) (< 3*2^W), h_j  (registered)
-  //   B: x_j = l_j + h_{j-1} + k_{j-1} (< 5*2^W): t'_{j-1} = x_j mod 2^W,
-  //      k_j = x_j >> W (<= 4)
-  // and the tail (after word s-1) is a B step with l = 0: the row's last word
-  // h_{s-1} + k_{s-1}. Word 0 starts with h = k = 0.
-  wire [W+1:0]   op_t = {2'b00, td_q};
-  wire [W+1:0]   op_1 = {2'b00, p1[W-1:0]};
-  wire [W+1:0]   op_2 = {2'b00, p2[W-1:0]};
-  wire [W+1:0]   lcs  = op_t ^ op_1 ^ op_2;
-  wire [W+1:0]   lcc  = ((op_t & op_1) | (op_t & op_2) | (op_1 & op_2)) << 1;
-  wire [W+1:0]   lsum = lcs + lcc;
+  // add of a register and a 3-bit carry:
+  //   A: t_j + lo(a_j*b_i) + lo(m*n_j) + h_{j-1} compressed 4:2 (ls, lc),
+  //      h_j = sum of the high halves  (registered)
+  //   L: q_j = ls + 2*lc (< 5*2^W)  (registered)
+  //   B: x_j = q_j + k_{j-1}: t'_{j-1} = x_j mod 2^W, k_j = x_j >> W (<= 4)
+  // and the tail (after word s-1) is an A, L and B step with t = products =
+  // 0: the row's last word h_{s-1} + k_{s-1}. Word 0 starts with h = k = 0.
+  wire [W-1:0]   op_1 = av_q ? p1[W-1:0] : {W{1'b0}};   // td_q is 0 then, too
+  wire [W-1:0]   op_2 = av_q ? p2[W-1:0] : {W{1'b0}};
+  wire [W-1:0]   c1s  = td_q ^ op_1 ^ op_2;
+  wire [W-1:0]   c1c  = (td_q & op_1) | (td_q & op_2) | (op_1 & op_2);
+  wire [W+1:0]   c2a  = {2'b00, c1s};
+  wire [W+1:0]   c2b  = {1'b0, c1c, 1'b0};
+  wire [W+1:0]   c2h  = {1'b0, ah0_q ? {(W+1){1'b0}} : ha_q};
+  wire [W+1:0]   lcs  = c2a ^ c2b ^ c2h;
+  wire [W+1:0]   lcc  = (c2a & c2b) | (c2a & c2h) | (c2b & c2h);
   wire [W:0]     hsum = {1'b0, p1[2*W-1:W]} + {1'b0, p2[2*W-1:W]};
-  wire [W+2:0]   xsum = {1'b0, l_q} + {2'b00, hp_q} + {{W{1'b0}}, k_q};
+  wire [W+2:0]   qsum = {1'b0, ls_q} + {lc_q, 1'b0};
+  wire [W+2:0]   xsum = q_q + {{W{1'b0}}, k_q};
 
   wire [AW-1:0]  s_m1      = sm1_q;
   wire           mm_issue  = mm_iss_q;
   wire [AW-1:0]  iss_j     = ij_q;
   wire           mm_lastit = (mm_i_q == s_m1);
-  wire           s_small   = (start_nwords_i == 2) || (start_nwords_i == 3) || (start_nwords_i == 4);
+  wire           s_small   = (start_nwords_i >= 2) && (start_nwords_i <= 5);
 
   // final reduction: value == n, word by word
   wire           weq = (t_rdata == n_rdata);
@@ -291,10 +300,12 @@ module modexp_core #(
       ij_q      <= {AW{1'b0}};
       mm_c_q    <= {(AW+2){1'b0}};
       s1_q      <= 1'b0;
+      s1b_q     <= 1'b0;
       s2_q      <= 1'b0;
       s3_q      <= 1'b0;
       mv_q      <= 1'b0;
       av_q      <= 1'b0;
+      lv_q      <= 1'b0;
       bv_q      <= 1'b0;
       tv_q      <= 1'b0;
       mm_done_q <= 1'b0;
@@ -320,11 +331,13 @@ module modexp_core #(
         end
       end
       s1_q <= mm_busy_q && (mm_c_q == 0);
+      s1b_q <= mm_busy_q && (mm_c_q == 0) && mm_bone_q;
       s2_q <= s1_q;
       s3_q <= s2_q;
       mv_q <= mm_issue;
       av_q <= mv_q;
-      bv_q <= av_q;
+      lv_q <= av_q;
+      bv_q <= lv_q;
       tv_q <= bv_q && (bj_q == s_m1);
     end
   end
@@ -341,16 +354,23 @@ module modexp_core #(
     aj_q     <= mj_q;
     az_q     <= (mj_q == {AW{1'b0}});
     alast_q  <= mlast_q;
-    td_q     <= mfirst_q ? {W{1'b0}} : t_rdata;
-    // A -> B stage (l = 0 when A is empty: the tail's B step)
-    bj_q     <= aj_q;
-    bz_q     <= az_q;
-    blast_q  <= alast_q;
-    l_q      <= av_q ? lsum : {(W+2){1'b0}};
-    h_q      <= hsum;
-    hp_q     <= (av_q && az_q) ? {(W+1){1'b0}} : h_q;
+    td_q     <= (mfirst_q || !mv_q) ? {W{1'b0}} : t_rdata;
+    ah0_q    <= mv_q && (mj_q == {AW{1'b0}});
+    // A -> L stage: the low sum in carry-save form, the high sum resolved
+    // (ha_q is h_{j-1} when step j is in A; in the tail's A cycle, h_{s-1})
+    lj_q     <= aj_q;
+    lz_q     <= az_q;
+    llast_q  <= alast_q;
+    ls_q     <= lcs;
+    lc_q     <= lcc;
+    ha_q     <= hsum;
+    // L -> B stage
+    bj_q     <= lj_q;
+    bz_q     <= lz_q;
+    blast_q  <= llast_q;
+    q_q      <= qsum;
     // B stage -> next B step / tail
-    k_q      <= (av_q && az_q) ? 3'd0 : xsum[W+2:W];
+    k_q      <= (lv_q && lz_q) ? 3'd0 : xsum[W+2:W];
     tlast_q  <= blast_q;
   end
 
@@ -398,7 +418,7 @@ module modexp_core #(
             st_q    <= ST_NINV0;
             s_q     <= start_nwords_i;
             sm1_q   <= start_nwords_i[AW-1:0] - 1'b1;
-            clast_q <= s_small ? 6 : {1'b0, start_nwords_i} + 1'b1;
+            clast_q <= s_small ? 7 : {1'b0, start_nwords_i} + 1'b1;
             ebits_q <= start_ebits_i;
             g_q     <= ebm1[EBW-1:2];       // top digit: (ebits - 1) / 4
             topk_q  <= ebm1[1:0];

@@ -183,10 +183,10 @@ uint64_t modexp_products(unsigned ebits) {
   uint64_t digits = (ebits + 3) / 4;
   return 17 + (digits ? 5 * (digits - 1) : 0);
 }
-// Cycles per Montgomery product: s outer iterations of s + 2 cycles (7 for
-// s = 2..4), the last one s + 6 with the pipeline's drain: s * (s + 2) + 4
-// for s >= 5.
-uint64_t mm_cycles(unsigned s) { return uint64_t(s - 1) * std::max(s + 2, 7u) + s + 6; }
+// Cycles per Montgomery product: s outer iterations of s + 2 cycles (8 for
+// s = 2..5), the last one s + 7 with the pipeline's drain: s * (s + 2) + 5
+// for s >= 6.
+uint64_t mm_cycles(unsigned s) { return uint64_t(s - 1) * std::max(s + 2, 8u) + s + 7; }
 uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W) {
   uint64_t mm = mm_cycles(s);
   return (W + 2) + modexp_products(ebits) * (mm + 2) + (s + 2);
