@@ -17,10 +17,12 @@
 // address: the same cycles for every address); no conditional subtraction
 // inside the Montgomery products (see below); the final reduction pass
 // always runs over all words.
-//   cycles = (W + 2) + P * (MM + 2) + (s + 2)   (start to result)
+//   cycles = (W + 2) + (P - 1) * E + (MM + 2) + (s + 2)   (start to result)
 //   P      = 17 + 5 * (D - 1) products for D = ceil(ebits/4) >= 1, 17 for ebits = 0
 //   MM     = (s - 1) * max(s + 2, 8) + s + 7 cycles per Montgomery product,
-//            s * (s + 2) + 5 for s >= 6 (+2 hand-over).
+//            s * (s + 2) + 5 for s >= 6 (+2 hand-over)
+//   E      = (s + 1)^2 for s >= 7 (the next product starts in the last outer
+//            iteration, while this one's pipeline drains), MM + 2 below.
 // (tests/rtl/modexp_test.cpp checks the exact formula, see modexp_cycles()).
 // 1024-bit exponent: 1,292 products (square-and-always-multiply: 2,051).
 //
@@ -101,6 +103,7 @@ module modexp_core #(
   reg  [AW:0]    s_q;          // word count
   reg  [AW-1:0]  sm1_q;        // s - 1
   reg  [AW+1:0]  clast_q;      // last cycle of an outer iteration: s + 1 (s = 2..5: 7)
+  reg            big_q;        // s >= 7: the next product starts while this one drains
   reg  [EBW-3:0] g_q;          // exponent digit being processed (4 bits each)
   reg  [1:0]     topk_q;       // (ebits - 1) mod 4: top digit has topk+1 bits
   reg  [1:0]     sq_q;         // squaring within the digit (0..3)
@@ -144,7 +147,10 @@ module modexp_core #(
   reg            ah0_q;                     // A holds word 0: h_{j-1} = 0
   reg  [W+2:0]   q_q;                       // L -> B: t_j + a_j*b_i + m*n_j + h_{j-1} - h_j*2^W
   reg  [2:0]     k_q;                       // B: carry out of the low word sum
-  reg            mm_done_q;
+  reg            mm_done_q;    // the product's last word is written
+  reg            mm_next_q;    // s >= 7: the next product may start (see mm_next)
+  reg  [4:0]     vd_q;         // result slot and write enable of the product
+  reg            vden_q;       // in its last outer iteration (mm_d_q, mm_den_q then)
 
   // ---- RAMs --------------------------------------------------------------------
   // V and T writes go through a register (_d -> _q): the step's sum reaches
@@ -253,18 +259,18 @@ module modexp_core #(
     // ... and writes: t_{j-1} from the B stage, t_{s-1} from the tail
     if (bv_q && !bz_q) begin
       t_we_d = 1'b1;
-      if (blast_q && mm_den_q) begin
+      if (blast_q && vden_q) begin
         v_we_d    = 1'b1;
-        v_waddr_d = {mm_d_q, bj_q - 1'b1};
+        v_waddr_d = {vd_q, bj_q - 1'b1};
         v_wdata_d = xsum[W-1:0];
       end
     end
     if (tv_q) begin
       t_we_d    = 1'b1;
       t_waddr_d = s_m1;
-      if (tlast_q && mm_den_q) begin
+      if (tlast_q && vden_q) begin
         v_we_d    = 1'b1;
-        v_waddr_d = {mm_d_q, s_m1};
+        v_waddr_d = {vd_q, s_m1};
         v_wdata_d = xsum[W-1:0];
       end
     end
@@ -309,8 +315,16 @@ module modexp_core #(
       bv_q      <= 1'b0;
       tv_q      <= 1'b0;
       mm_done_q <= 1'b0;
+      mm_next_q <= 1'b0;
     end else begin
       mm_done_q <= tv_q && tlast_q;
+      // high in the last outer iteration's last cycle (c = s + 1): the next
+      // product's mm_go_q follows in the cycle after it, so its c0 comes one
+      // cycle after where a next outer iteration's would. Its first reads
+      // (a_0, b_0; a_j at its cycle j + 2) come after this product's writes of
+      // those words for s >= 7 (word j is written in cycle j + 9 of the last
+      // iteration), and its first products after this one's last M stage.
+      mm_next_q <= big_q && mm_busy_q && mm_lastit && (mm_c_q == {1'b0, s_q});
       mm_iss_q <= s1_q || (mm_iss_q && ij_q != s_m1);   // words 0 .. s-1 from cycle 2
       if (mm_go_q) begin
         mm_busy_q <= 1'b1;
@@ -344,6 +358,10 @@ module modexp_core #(
 
   always @(posedge clk) begin
     if (s1_q) b_q <= mm_bone_q ? {{(W-1){1'b0}}, mm_i0_q} : v_rdata;
+    if (mm_busy_q && mm_c_q == 0 && mm_lastit) begin
+      vd_q   <= mm_d_q;
+      vden_q <= mm_den_q;
+    end
     if (mm_busy_q && mm_c_q == 0 && mm_i0_q) a0_q <= v_rdata;
     if (s3_q) m_q <= p2[W-1:0];
     // issue -> M stage
@@ -381,6 +399,9 @@ module modexp_core #(
   wire [3:0]     digit   = e_rdata[{g_q[DL-1:0], 2'b00} +: 4];
   wire [3:0]     digit_t = digit & top_msk;
   wire [EBW-1:0] ebm1    = start_ebits_i - 1'b1;
+  // a product's successor starts on mm_next (s >= 7: before its last words
+  // are written; smaller s: when it is done)
+  wire           mm_next = big_q ? mm_next_q : mm_done_q;
   // (nq + n0) >> 1 for odd nq and n0
   wire [W-1:0]   nq_sum  = {1'b0, nq_q[W-1:1]} + {1'b0, n0_q} + {{(W-1){1'b0}}, 1'b1};
 
@@ -390,6 +411,7 @@ module modexp_core #(
       s_q       <= {(AW+1){1'b0}};
       sm1_q     <= {AW{1'b0}};
       clast_q   <= {(AW+2){1'b0}};
+      big_q     <= 1'b0;
       g_q       <= {(EBW-2){1'b0}};
       topk_q    <= 2'd0;
       sq_q      <= 2'd0;
@@ -419,6 +441,7 @@ module modexp_core #(
             s_q     <= start_nwords_i;
             sm1_q   <= start_nwords_i[AW-1:0] - 1'b1;
             clast_q <= s_small ? 7 : {1'b0, start_nwords_i} + 1'b1;
+            big_q   <= (start_nwords_i >= 7);
             ebits_q <= start_ebits_i;
             g_q     <= ebm1[EBW-1:2];       // top digit: (ebits - 1) / 4
             topk_q  <= ebm1[1:0];
@@ -460,7 +483,7 @@ module modexp_core #(
           end
         end
         ST_T1: begin
-          if (mm_done_q) begin          // table[0] = R^2 * 1 / R = R mod n
+          if (mm_next) begin          // table[0] = R^2 * 1 / R = R mod n
             st_q      <= ST_T0;
             mm_go_q   <= 1'b1;
             mm_a_q    <= SL_R2;
@@ -470,7 +493,7 @@ module modexp_core #(
           end
         end
         ST_T0, ST_TAB: begin
-          if (mm_done_q) begin
+          if (mm_next) begin
             if (st_q == ST_T0 || tix_q != 4'd0) begin
               // table[i] = table[i-1] * table[1]
               st_q      <= ST_TAB;
@@ -506,7 +529,7 @@ module modexp_core #(
           end
         end
         ST_SQ: begin
-          if (mm_done_q) begin
+          if (mm_next) begin
             mm_go_q   <= 1'b1;
             mm_a_q    <= SL_ACC;
             mm_bone_q <= 1'b0;
@@ -521,7 +544,7 @@ module modexp_core #(
           end
         end
         ST_MUL: begin
-          if (mm_done_q) begin
+          if (mm_next) begin
             mm_go_q   <= 1'b1;
             mm_a_q    <= SL_ACC;
             mm_b_q    <= SL_ACC;
@@ -539,7 +562,7 @@ module modexp_core #(
           end
         end
         ST_FIN: begin
-          if (mm_done_q) begin
+          if (mm_done_q && !vden_q) begin   // the out-of-form product (no V write)
             st_q     <= ST_CMP;
             oj_q     <= {(AW+1){1'b0}};
             ov_q     <= 1'b0;

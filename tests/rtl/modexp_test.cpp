@@ -187,9 +187,12 @@ uint64_t modexp_products(unsigned ebits) {
 // s = 2..5), the last one s + 7 with the pipeline's drain: s * (s + 2) + 5
 // for s >= 6.
 uint64_t mm_cycles(unsigned s) { return uint64_t(s - 1) * std::max(s + 2, 8u) + s + 7; }
+// For s >= 7 a product's successor starts in its last outer iteration, so
+// all products but the last take (s + 1)^2 cycles from start to start.
 uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W) {
-  uint64_t mm = mm_cycles(s);
-  return (W + 2) + modexp_products(ebits) * (mm + 2) + (s + 2);
+  uint64_t mm = mm_cycles(s), p = modexp_products(ebits);
+  uint64_t each = s >= 7 ? uint64_t(s + 1) * (s + 1) : mm + 2;
+  return (W + 2) + (p - 1) * each + (mm + 2) + (s + 2);
 }
 
 }  // namespace
