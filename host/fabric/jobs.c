@@ -130,8 +130,9 @@ uint64_t fabric_expected_cycles(const struct fhsm_job *job)
 		uint64_t s = (uint64_t)job->payload[0] << 8 | job->payload[1];
 		uint64_t eb = (uint64_t)job->payload[2] << 8 | job->payload[3];
 		/* 4-bit window: 17 + 5 * (ceil(eb/4) - 1) products (< 17 + 5 * ceil(eb/4)),
-		 * each s * (s + 2) + 5 cycles (s = 2: 14) <= s * (s + 4) + 5 */
-		return 1000 + (17 + 5 * ((eb + 3) / 4)) * (s * (s + 4) + 5) + 4 * s + job->len;
+		 * each (s - 1) * max(s + 2, 8) + s + 9 cycles (s * (s + 2) + 7 for s >= 6)
+		 * <= s * (s + 4) + 9 */
+		return 1000 + (17 + 5 * ((eb + 3) / 4)) * (s * (s + 4) + 9) + 4 * s + job->len;
 	}
 	default:
 		return 1000;

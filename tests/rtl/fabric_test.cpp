@@ -270,8 +270,9 @@ uint32_t sha_cycles(unsigned n) { return 66 * n + SHA_FIXED; }
 uint32_t modexp_cycles(unsigned s, unsigned ebits) {
   uint32_t digits = (ebits + 3) / 4;                      // 4-bit window
   uint32_t products = 17 + (digits ? 5 * (digits - 1) : 0);
-  uint32_t mm = s * (s + 2) + 3 + (s == 2 ? 1 : 0);     // per Montgomery product
-  uint32_t core = (kW + 2) + products * (mm + 2) + (s + 2);
+  uint32_t mm = (s - 1) * std::max(s + 2, 8u) + s + 7;   // per Montgomery product
+  uint32_t each = s >= 7 ? (s + 1) * (s + 1) : mm + 2;    // start to start (s >= 7: overlapped)
+  uint32_t core = (kW + 2) + (products - 1) * each + (mm + 2) + (s + 2);
   return core + MODEXP_FIXED(s);
 }
 

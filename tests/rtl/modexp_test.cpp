@@ -5,6 +5,7 @@
 // exponent's and the base's values).
 #include <gtest/gtest.h>
 #include <gmp.h>
+#include <algorithm>
 #include <cstdio>
 #include "Vmodexp.h"
 #include "Vmodexp32.h"
@@ -182,12 +183,16 @@ uint64_t modexp_products(unsigned ebits) {
   uint64_t digits = (ebits + 3) / 4;
   return 17 + (digits ? 5 * (digits - 1) : 0);
 }
-// Cycles per Montgomery product: s outer iterations of s + 2 cycles (5 for
-// s = 2), + 3 to drain the pipeline.
-uint64_t mm_cycles(unsigned s) { return uint64_t(s) * (s + 2) + 3 + (s == 2 ? 1 : 0); }
+// Cycles per Montgomery product: s outer iterations of s + 2 cycles (8 for
+// s = 2..5), the last one s + 7 with the pipeline's drain: s * (s + 2) + 5
+// for s >= 6.
+uint64_t mm_cycles(unsigned s) { return uint64_t(s - 1) * std::max(s + 2, 8u) + s + 7; }
+// For s >= 7 a product's successor starts in its last outer iteration, so
+// all products but the last take (s + 1)^2 cycles from start to start.
 uint64_t modexp_cycles(unsigned s, unsigned ebits, unsigned W) {
-  uint64_t mm = mm_cycles(s);
-  return (W + 2) + modexp_products(ebits) * (mm + 2) + (s + 2);
+  uint64_t mm = mm_cycles(s), p = modexp_products(ebits);
+  uint64_t each = s >= 7 ? uint64_t(s + 1) * (s + 1) : mm + 2;
+  return (W + 2) + (p - 1) * each + (mm + 2) + (s + 2);
 }
 
 }  // namespace
@@ -286,6 +291,38 @@ void constant_time(uint64_t seed) {
 }
 
 TEST(Modexp, ConstantTime) { constant_time<Modexp16>(99); }
+
+// x^e = 0 mod n with x != 0 (n = 3^k, x a multiple of 3): once a product's
+// a*b is a nonzero multiple of n, the Montgomery product is exactly n, so the
+// value out of Montgomery form is n and the final reduction must give 0
+// (the core compares the value with n instead of subtracting: it is <= n).
+template <class MX>
+void zero_results(uint64_t seed) {
+  MX mx;
+  gmp_randstate_t rs;
+  gmp_randinit_mt(rs);
+  gmp_randseed_ui(rs, seed);
+  for (unsigned k : {2u, 5u, 20u, 21u, 40u, 100u, 300u, 646u}) {
+    Z n, x, e;
+    mpz_ui_pow_ui(n.v, 3, k);
+    mpz_urandomm(x.v, rs, n.v);
+    mpz_mul_ui(x.v, x.v, 3);
+    mpz_mod(x.v, x.v, n.v);
+    if (!mpz_sgn(x.v)) mpz_set_ui(x.v, 3);
+    mpz_set_ui(e.v, k + 7);                 // x^e has 3^(k+7) | it
+    Z got = mx.powm(x, e, n);
+    ASSERT_EQ(got, ref_powm(x, e, n)) << "3^" << k << " x " << x;
+    EXPECT_EQ(mpz_sgn(got.v), 0);
+    // and a nonzero result next to it (x = 1 + 3*r: a unit)
+    mpz_add_ui(x.v, x.v, 1);
+    mpz_mod(x.v, x.v, n.v);
+    got = mx.powm(x, e, n);
+    ASSERT_EQ(got, ref_powm(x, e, n)) << "3^" << k << " x " << x;
+  }
+  gmp_randclear(rs);
+}
+TEST(Modexp, ZeroResults) { zero_results<Modexp16>(7); }
+TEST(Modexp32, ZeroResults) { zero_results<Modexp32>(8); }
 
 // The same core with 32-bit words (W = 32: a quarter of the products per
 // Montgomery multiplication; 4 DSP blocks per multiplier on iCE40/ECP5).
