@@ -630,29 +630,48 @@ static fhsm_err emsa_pkcs1(int hash, const uint8_t *in, size_t in_len, uint8_t *
 	return FHSM_OK;
 }
 
+/* The lengths EMSA-PSS encoding and verification share (RFC 8017 9.1.1 steps
+ * 1-3, 9.1.2 steps 1-3): emBits = modBits - 1, the hashes, DB's length. */
+struct pss_dims {
+	const struct ltc_hash_descriptor *h, *mgf;
+	size_t embits, emlen, hlen, dblen;
+};
+
+static fhsm_err pss_dims(const fhsm_rsa_key *key, const struct fhsm_rsa_params *p, size_t mlen, struct pss_dims *d)
+{
+	d->h = hash_of(p->hash);
+	d->mgf = hash_of(p->mgf_hash);
+	if (!d->h || !d->mgf || mlen != d->h->hashsize)
+		return FHSM_ERR_ARGS;
+	d->embits = key->bits - 1;
+	d->emlen = (d->embits + 7) / 8;
+	d->hlen = d->h->hashsize;
+	if (p->salt_len > d->emlen || d->emlen < d->hlen + p->salt_len + 2)
+		return FHSM_ERR_ARGS;
+	d->dblen = d->emlen - d->hlen - 1;
+	return FHSM_OK;
+}
+
 /* EMSA-PSS-ENCODE (RFC 8017 9.1.1) into em of key->bytes, right-aligned. */
 static fhsm_err emsa_pss_encode(const fhsm_rsa_key *key, const struct fhsm_rsa_params *p,
 				const uint8_t *mhash, size_t mlen, uint8_t *em)
 {
-	const struct ltc_hash_descriptor *h = hash_of(p->hash), *mgf = hash_of(p->mgf_hash);
-	if (!h || !mgf || mlen != h->hashsize)
-		return FHSM_ERR_ARGS;
-	size_t embits = key->bits - 1, emlen = (embits + 7) / 8, hlen = h->hashsize;
-	if (p->salt_len > emlen || emlen < hlen + p->salt_len + 2)
-		return FHSM_ERR_ARGS;
+	struct pss_dims d;
+	fhsm_err err = pss_dims(key, p, mlen, &d);
+	if (err != FHSM_OK)
+		return err;
 	static const uint8_t zeros[8];
-	uint8_t *e = em + (key->bytes - emlen);
-	size_t dblen = emlen - hlen - 1;
+	uint8_t *e = em + (key->bytes - d.emlen);
 	memset(em, 0, key->bytes);
-	uint8_t *salt = e + dblen - p->salt_len;
+	uint8_t *salt = e + d.dblen - p->salt_len;
 	if (p->salt_len && fhsm_random(salt, p->salt_len) != FHSM_OK)
 		return FHSM_ERR_RNG;
 	/* H = Hash(0^8 || mHash || salt), written after DB */
-	hash3(h, zeros, 8, mhash, mlen, salt, p->salt_len, e + dblen);
-	e[dblen - p->salt_len - 1] = 0x01;
-	mgf1_xor(mgf, e + dblen, hlen, e, dblen);
-	e[0] &= (uint8_t)(0xff >> (8 * emlen - embits));
-	e[emlen - 1] = 0xbc;
+	hash3(d.h, zeros, 8, mhash, mlen, salt, p->salt_len, e + d.dblen);
+	e[d.dblen - p->salt_len - 1] = 0x01;
+	mgf1_xor(d.mgf, e + d.dblen, d.hlen, e, d.dblen);
+	e[0] &= (uint8_t)(0xff >> (8 * d.emlen - d.embits));
+	e[d.emlen - 1] = 0xbc;
 	return FHSM_OK;
 }
 
@@ -660,29 +679,27 @@ static fhsm_err emsa_pss_encode(const fhsm_rsa_key *key, const struct fhsm_rsa_p
 static fhsm_err emsa_pss_verify(const fhsm_rsa_key *key, const struct fhsm_rsa_params *p,
 				const uint8_t *mhash, size_t mlen, uint8_t *em)
 {
-	const struct ltc_hash_descriptor *h = hash_of(p->hash), *mgf = hash_of(p->mgf_hash);
-	if (!h || !mgf || mlen != h->hashsize)
-		return FHSM_ERR_ARGS;
-	size_t embits = key->bits - 1, emlen = (embits + 7) / 8, hlen = h->hashsize;
-	if (p->salt_len > emlen || emlen < hlen + p->salt_len + 2)
-		return FHSM_ERR_ARGS;
+	struct pss_dims d;
+	fhsm_err err = pss_dims(key, p, mlen, &d);
+	if (err != FHSM_OK)
+		return err;
 	static const uint8_t zeros[8];
 	uint8_t hh[FHSM_HASH_MAX_SIZE];
-	uint8_t *e = em + (key->bytes - emlen);
-	size_t dblen = emlen - hlen - 1, ps = dblen - p->salt_len - 1;
+	uint8_t *e = em + (key->bytes - d.emlen);
+	size_t ps = d.dblen - p->salt_len - 1;
 	unsigned bad = 0;
 	for (uint8_t *z = em; z < e; z++)
 		bad |= *z;
-	bad |= e[emlen - 1] ^ 0xbcu;
-	uint8_t topmask = (uint8_t)(0xff >> (8 * emlen - embits));
+	bad |= e[d.emlen - 1] ^ 0xbcu;
+	uint8_t topmask = (uint8_t)(0xff >> (8 * d.emlen - d.embits));
 	bad |= e[0] & (uint8_t)~topmask;
-	mgf1_xor(mgf, e + dblen, hlen, e, dblen);
+	mgf1_xor(d.mgf, e + d.dblen, d.hlen, e, d.dblen);
 	e[0] &= topmask;
 	for (size_t i = 0; i < ps; i++)
 		bad |= e[i];
 	bad |= e[ps] ^ 0x01u;
-	hash3(h, zeros, 8, mhash, mlen, e + dblen - p->salt_len, p->salt_len, hh);
-	if (!fhsm_ct_equal(hh, e + dblen, hlen))
+	hash3(d.h, zeros, 8, mhash, mlen, e + d.dblen - p->salt_len, p->salt_len, hh);
+	if (!fhsm_ct_equal(hh, e + d.dblen, d.hlen))
 		bad = 1;
 	return bad ? FHSM_ERR_AUTH : FHSM_OK;
 }
