@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "command.h"
 #include "p11_objects.h"
 
 using namespace fhsm_test;
@@ -28,13 +29,8 @@ class Derive : public Objects {
 protected:
 	std::string sh(const std::string &cmd)
 	{
-		FILE *p = popen(("cd '" + dir + "' && " + cmd + " 2>&1").c_str(), "r");
 		std::string s;
-		char buf[4096];
-		size_t n;
-		while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
-			s.append(buf, n);
-		if (!p || pclose(p) != 0)
+		if (run_command("cd '" + dir + "' && " + cmd + " 2>&1", &s) != 0)
 			ADD_FAILURE() << cmd << ":\n" << s;
 		return s;
 	}

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "fhsm/crypto.h"
 
 #include "hex.h"
@@ -61,16 +62,15 @@ TEST(Host, Pbkdf2MatchesOpenssl)
 	const char *pass = "correct horse", *salt = "NaCl-salt";
 	uint8_t out[32];
 	ASSERT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), (const uint8_t *)salt, strlen(salt), 1000, out, 32), FHSM_OK);
-	FILE *p = popen("openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt 'pass:correct horse' "
-			"-kdfopt salt:NaCl-salt -kdfopt iter:1000 PBKDF2", "r");
-	ASSERT_NE(p, nullptr);
-	char line[256] = {0};
-	ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
-	pclose(p);
+	std::string line;
+	ASSERT_EQ(fhsm_test::run_command("openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt 'pass:correct horse' "
+					 "-kdfopt salt:NaCl-salt -kdfopt iter:1000 PBKDF2",
+					 &line),
+		  0);
 	std::string want;
-	for (char *c = line; *c; c++)
-		if (isxdigit((unsigned char)*c))
-			want += (char)tolower(*c);
+	for (char c : line)
+		if (isxdigit((unsigned char)c))
+			want += (char)tolower(c);
 	EXPECT_EQ(hex(out, 32), want);
 	EXPECT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), nullptr, 4, 1000, out, 32), FHSM_ERR_ARGS);
 	EXPECT_EQ(fhsm_pbkdf2_sha256(pass, strlen(pass), (const uint8_t *)salt, 4, 0, out, 32), FHSM_ERR_ARGS);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "command.h"
 #include "fhsm/pk.h"
 
 namespace {
@@ -149,21 +150,13 @@ protected:
 	// Runs a shell command in the temp dir; returns its exit status, output in *out.
 	static int sh(const std::string &cmd, std::string *out = nullptr)
 	{
-		std::string full = "cd '" + dir + "' && " + cmd + " 2>&1";
-		FILE *p = popen(full.c_str(), "r");
-		if (!p)
-			return -1;
 		std::string s;
-		char buf[4096];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-			s.append(buf, n);
-		int st = pclose(p);
+		int st = fhsm_test::run_command("cd '" + dir + "' && " + cmd + " 2>&1", &s);
 		if (out)
 			*out = s;
 		else if (st != 0)
 			ADD_FAILURE() << cmd << ":\n" << s;
-		return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		return st;
 	}
 	static fhsm_bytes fb(const B &b)
 	{

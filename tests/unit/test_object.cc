@@ -1,6 +1,7 @@
 // Objects and the attribute rules: every listed error code, visibility, search.
 #include <sys/wait.h>
 
+#include "command.h"
 #include "p11_objects.h"
 
 using namespace fhsm_test;
@@ -409,12 +410,7 @@ TEST_F(Object, TokenObjectsPersistAndSecretsAreSealed)
 	std::string log;
 	for (auto &e : slots())
 		(void)e;
-	FILE *fp = popen(("cat " + dir + "/tokens/*/objects.log").c_str(), "r");
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
-		log.append(buf, n);
-	pclose(fp);
+	ASSERT_EQ(run_command("cat " + dir + "/tokens/*/objects.log", &log), 0);
 	EXPECT_NE(log.find("public-data"), std::string::npos);
 	EXPECT_EQ(log.find("private-data"), std::string::npos);
 	EXPECT_EQ(log.find("0123456789abcdef"), std::string::npos);

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "command.h"
 #include "fhsm/crypto.h"
 #include "p11_objects.h"
 
@@ -20,12 +21,8 @@ class ObjLog : public Objects {
 protected:
 	std::string log_path()
 	{
-		FILE *p = popen(("ls " + dir + "/tokens/*/objects.log").c_str(), "r");
-		char buf[4096] = {0};
-		if (!fgets(buf, sizeof(buf), p))
-			buf[0] = 0;
-		pclose(p);
-		std::string s(buf);
+		std::string s;
+		run_command("ls " + dir + "/tokens/*/objects.log", &s);
 		return s.substr(0, s.find('\n'));
 	}
 	std::string read_log()

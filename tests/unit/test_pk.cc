@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "command.h"
 #include "p11_objects.h"
 
 using namespace fhsm_test;
@@ -295,13 +296,7 @@ TEST_F(Pk, DhParametersAreTheStandardGroup)
 	// OpenSSL as the other party, in the same group (its "modp_2048").
 	auto run = [&](const std::string &cmd) {
 		std::string out;
-		FILE *fp = popen((cmd + " 2>/dev/null").c_str(), "r");
-		char buf[4096];
-		size_t got;
-		while (fp && (got = fread(buf, 1, sizeof(buf), fp)) > 0)
-			out.append(buf, got);
-		if (fp)
-			pclose(fp);
+		run_command(cmd + " 2>/dev/null", &out);
 		return out;
 	};
 	run("openssl genpkey -algorithm DH -pkeyopt group:modp_2048 -out " + dir + "/peer.pem");

@@ -6,6 +6,7 @@
 #include <random>
 #include <sstream>
 
+#include "command.h"
 #include "p11_objects.h"
 
 using namespace fhsm_test;
@@ -14,13 +15,8 @@ namespace {
 
 std::string shell(const std::string &cmd)
 {
-	FILE *p = popen((cmd + " 2>/dev/null").c_str(), "r");
 	std::string s;
-	char buf[4096];
-	size_t n;
-	while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
-		s.append(buf, n);
-	if (!p || pclose(p) != 0)
+	if (run_command(cmd + " 2>/dev/null", &s) != 0)
 		ADD_FAILURE() << "failed: " << cmd;
 	return s;
 }
