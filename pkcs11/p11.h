@@ -231,7 +231,11 @@ struct p11_session {
 	struct p11_slot *slot;
 	CK_FLAGS flags;
 	void *lock;
-	unsigned refs; /* under p11.lock */
+	/* One reference for the session table while the session is in it, one per
+	 * caller holding it (p11_session_get); whoever drops the last frees it.
+	 * Atomic: taken under p11.lock (found in the table, so never from zero),
+	 * dropped without it. closed: set under p11.lock, read by holders. */
+	unsigned refs;
 	bool closed;
 	struct p11_session *next, *prev, *hnext;
 	struct p11_digest_op digest;

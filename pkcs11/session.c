@@ -37,7 +37,8 @@ static void session_free(struct p11_session *s)
 	free(s);
 }
 
-/* Under p11.lock: takes s out of the tables; freed now or by its last holder. */
+/* Under p11.lock: takes s out of the tables and drops the tables' reference;
+ * freed now or by its last holder. */
 static void session_unlink(struct p11_session *s)
 {
 	struct p11_session **pp = bucket(s->handle);
@@ -50,7 +51,7 @@ static void session_unlink(struct p11_session *s)
 		p11.sessions = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	s->closed = true;
+	__atomic_store_n(&s->closed, true, __ATOMIC_RELEASE);
 	struct p11_slot *slot = s->slot;
 	if (s->nobjs)
 		p11_objects_session_closed(s);
@@ -59,7 +60,7 @@ static void session_unlink(struct p11_session *s)
 		slot->rw_sessions--;
 	if (slot->sessions == 0)
 		p11_slot_logout(slot);
-	if (s->refs == 0)
+	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		session_free(s);
 }
 
@@ -67,7 +68,7 @@ void p11_sessions_free(void)
 {
 	while (p11.sessions) {
 		struct p11_session *s = p11.sessions;
-		s->refs = 0;
+		s->refs = 1; /* C_Finalize: no call holds a session any more */
 		session_unlink(s);
 	}
 	free(p11.buckets);
@@ -81,12 +82,12 @@ CK_RV p11_session_get(CK_SESSION_HANDLE h, struct p11_session **out)
 	while (s && s->handle != h)
 		s = s->hnext;
 	if (s)
-		s->refs++;
+		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED); /* the table's keeps it above 0 */
 	P11_UNLOCK();
 	if (!s)
 		return CKR_SESSION_HANDLE_INVALID;
 	p11_mutex_lock(s->lock);
-	if (s->closed) {
+	if (__atomic_load_n(&s->closed, __ATOMIC_ACQUIRE)) {
 		p11_session_put(s);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
@@ -97,10 +98,7 @@ CK_RV p11_session_get(CK_SESSION_HANDLE h, struct p11_session **out)
 void p11_session_put(struct p11_session *s)
 {
 	p11_mutex_unlock(s->lock);
-	P11_LOCK();
-	bool dead = --s->refs == 0 && s->closed;
-	P11_UNLOCK();
-	if (dead)
+	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		session_free(s);
 }
 
@@ -171,6 +169,7 @@ P11_EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pA
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
 	if (rv == CKR_OK) {
 		s->handle = p11.next_handle++;
+		s->refs = 1; /* the table's */
 		s->slot = slot;
 		s->flags = flags & (CKF_RW_SESSION | CKF_SERIAL_SESSION);
 		s->hnext = *bucket(s->handle);

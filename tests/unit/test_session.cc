@@ -1,6 +1,10 @@
 // Sessions, login, and PIN lockout.
 #include <sys/wait.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "p11_fixture.h"
 
 using namespace fhsm_test;
@@ -36,6 +40,60 @@ TEST_F(Session, OpenCloseAndInfo)
 	EXPECT_EQ(f->C_CloseAllSessions(999), CKR_SLOT_ID_INVALID);
 	EXPECT_EQ(f->C_CloseAllSessions(id), CKR_OK);
 	EXPECT_EQ(f->C_GetSessionInfo(rw, &si), CKR_SESSION_HANDLE_INVALID);
+}
+
+// Sessions closed (one by one and all at once) while other threads are inside
+// calls on them: each call either completes or finds the handle invalid, and
+// the session is freed once, by whoever lets go of it last.
+TEST_F(Session, ClosedWhileOtherThreadsUseThem)
+{
+	CK_SLOT_ID id = init_token();
+	std::atomic<bool> stop{false};
+	std::atomic<int> bad{0}, served{0};
+	std::vector<CK_SESSION_HANDLE> hs(8);
+	std::atomic<CK_SESSION_HANDLE> newest{0};
+	auto user = [&] {
+		while (!stop) {
+			CK_SESSION_HANDLE h = newest.load() - (std::rand() % 8);
+			CK_MECHANISM m = {CKM_SHA256, nullptr, 0};
+			CK_BYTE out[32];
+			CK_ULONG len = sizeof(out);
+			CK_RV rv = f->C_DigestInit(h, &m);
+			if (rv == CKR_OK)
+				rv = f->C_Digest(h, (CK_BYTE_PTR) "abc", 3, out, &len);
+			CK_SESSION_INFO si;
+			CK_RV rv2 = f->C_GetSessionInfo(h, &si);
+			// another user thread may hold the same session's digest
+			if (rv == CKR_OK && out[0] == 0xba)
+				served++;
+			else if (rv != CKR_SESSION_HANDLE_INVALID && rv != CKR_OPERATION_ACTIVE &&
+				 rv != CKR_OPERATION_NOT_INITIALIZED)
+				bad++;
+			if (rv2 != CKR_OK && rv2 != CKR_SESSION_HANDLE_INVALID)
+				bad++;
+		}
+	};
+	std::vector<std::thread> users;
+	for (int i = 0; i < 3; i++)
+		users.emplace_back(user);
+	// at least 300 rounds, and on until the users have been served a few times
+	for (int round = 0; round < 300 || (served < 50 && round < 100000); round++) {
+		for (auto &h : hs) {
+			ASSERT_EQ(f->C_OpenSession(id, CKF_SERIAL_SESSION, nullptr, nullptr, &h), CKR_OK);
+			newest = h;
+		}
+		if (round % 2)
+			EXPECT_EQ(f->C_CloseAllSessions(id), CKR_OK);
+		else
+			for (auto h : hs)
+				EXPECT_EQ(f->C_CloseSession(h), CKR_OK);
+	}
+	stop = true;
+	for (auto &t : users)
+		t.join();
+	EXPECT_EQ(bad.load(), 0);
+	EXPECT_GT(served.load(), 0);
+	EXPECT_EQ(token_info(id).ulSessionCount, 0u);
 }
 
 TEST_F(Session, EveryStateOfTheSpec)
