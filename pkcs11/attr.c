@@ -16,9 +16,9 @@ static int cmp_attr(const void *x, const void *y)
 /* By type. The sets met per operation are small and almost in order (a stored
  * object's copy is in order; a new key is a template followed by a few defaults),
  * where insertion sort costs a few compares per attribute and glibc's qsort ~200
- * instructions per attribute (a quarter of C_DeriveKey's time outside ECDH itself, callgrind).
- * A template yields at most MAX_RULES attributes; a longer set (a record read from
- * disk) goes to qsort, so the worst case stays n log n. */
+ * instructions per attribute (a quarter of C_DeriveKey's time outside ECDH
+ * itself, callgrind). A template yields at most MAX_RULES attributes; a longer
+ * set (a record read from disk) goes to qsort, so the worst case stays n log n. */
 static void sort_attrs(struct p11_attr *v, size_t n)
 {
 	if (n > MAX_RULES) {

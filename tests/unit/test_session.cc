@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -52,9 +53,10 @@ TEST_F(Session, ClosedWhileOtherThreadsUseThem)
 	std::atomic<int> bad{0}, served{0};
 	std::vector<CK_SESSION_HANDLE> hs(8);
 	std::atomic<CK_SESSION_HANDLE> newest{0};
-	auto user = [&] {
+	auto user = [&](unsigned seed) {
+		std::minstd_rand rng(seed);  // per thread: std::rand takes a lock
 		while (!stop) {
-			CK_SESSION_HANDLE h = newest.load() - (std::rand() % 8);
+			CK_SESSION_HANDLE h = newest.load() - rng() % 8;
 			CK_MECHANISM m = {CKM_SHA256, nullptr, 0};
 			CK_BYTE out[32];
 			CK_ULONG len = sizeof(out);
@@ -74,8 +76,8 @@ TEST_F(Session, ClosedWhileOtherThreadsUseThem)
 		}
 	};
 	std::vector<std::thread> users;
-	for (int i = 0; i < 3; i++)
-		users.emplace_back(user);
+	for (unsigned i = 0; i < 3; i++)
+		users.emplace_back(user, i + 1);
 	// at least 300 rounds, and on until the users have been served a few times
 	for (int round = 0; round < 300 || (served < 50 && round < 100000); round++) {
 		for (auto &h : hs) {
